@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print timings; their numbers go in the README."""

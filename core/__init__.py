@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every part of Tongxin uses: settings and the message catalog."""

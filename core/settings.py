@@ -1,0 +1,134 @@
+"""Every Tongxin setting, declared once with its default, environment variable and help."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, type and the help text the README repeats.
+
+    The environment variable that overrides it is ``TONGXIN_`` + the upper-cased name.
+    """
+
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        """Return the environment variable that overrides this setting."""
+        return "TONGXIN_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data", "data/working/tongxin.gpkg",
+            "Path of the working GeoPackage (one table per layer, EPSG:4326). Created from the "
+            "shipped demo on first use. Relative paths are taken from the project root."),
+    Setting("demo", "data/demo/tongxin-demo.gpkg",
+            "Path of the shipped demo GeoPackage; it is only ever read."),
+    Setting("district_config", "data/district.toml",
+            "TOML file with the lists that vary by district: activity categories, religions, "
+            "unit categories, station kinds."),
+    Setting("lang", "zh", "Default language of messages: zh (Chinese) or en (English)."),
+    Setting("backups_keep", 5, "How many previous versions of the working dataset to keep."),
+    Setting("district_tolerance_m", 500.0,
+            "How far (metres) outside the district boundary a feature may lie before it is "
+            "refused; allows for boundary generalisation and GPS error."),
+    Setting("metric_crs", "EPSG:4544",
+            "Projected CRS for every distance and area (CGCS2000 / 3-degree Gauss-Kruger CM 105E)."),
+    Setting("user", "",
+            "Name written to the audit log for command-line imports; defaults to the login name."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> Any:
+    """Return the value of a setting, from its environment variable or its default.
+
+    Parameters
+    ----------
+    name : str
+        The setting's name as declared in :data:`SETTINGS`.
+
+    Returns
+    -------
+    Any
+        The value, converted to the type of the default.
+    """
+    setting = _BY_NAME[name]
+    raw = os.environ.get(setting.env)
+    if raw is None or raw == "":
+        return setting.default
+    kind = type(setting.default)
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        msg = f"{setting.env}={raw!r} is not a valid {kind.__name__}: {setting.help}"
+        raise ValueError(msg) from exc
+
+
+def path(name: str) -> Path:
+    """Return a path setting resolved against the project root.
+
+    Parameters
+    ----------
+    name : str
+        A setting whose value is a file path.
+
+    Returns
+    -------
+    pathlib.Path
+        Absolute path.
+    """
+    value = Path(str(get(name))).expanduser()
+    return value if value.is_absolute() else PROJECT_ROOT / value
+
+
+@dataclass(frozen=True)
+class DistrictConfig:
+    """The lists a district defines for itself (loaded from ``district_config``)."""
+
+    name: str
+    adcode: str
+    activity_categories: tuple[str, ...]
+    religions: tuple[str, ...]
+    unit_categories: tuple[str, ...]
+    station_kinds: tuple[str, ...]
+    township_kinds: tuple[str, ...]
+    community_kinds: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def _load_district(config_path: str) -> DistrictConfig:
+    with open(config_path, "rb") as fh:
+        raw = tomllib.load(fh)
+    district = raw.get("district", {})
+    lists = raw.get("lists", {})
+    return DistrictConfig(
+        name=str(district.get("name", "")),
+        adcode=str(district.get("adcode", "")),
+        **{key: tuple(lists[key]) for key in (
+            "activity_categories", "religions", "unit_categories", "station_kinds",
+            "township_kinds", "community_kinds")},
+    )
+
+
+def district() -> DistrictConfig:
+    """Return the district's configured lists.
+
+    Returns
+    -------
+    DistrictConfig
+        Activity categories, religions, unit categories and station kinds.
+    """
+    return _load_district(str(path("district_config")))

@@ -1,0 +1,102 @@
+"""What a file is checked against: the working dataset's townships, communities and boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers._refs import Lookup, community_lookup, township_lookup
+
+
+@dataclass
+class Context:
+    """The reference data a layer's rows resolve against.
+
+    Parameters
+    ----------
+    townships : geopandas.GeoDataFrame
+        Township polygons with ``code`` and ``name`` (EPSG:4326).
+    communities : pandas.DataFrame
+        Communities with ``code``, ``name`` and ``township_code``.
+    district : shapely.Geometry
+        The district boundary (EPSG:4326).
+    """
+
+    townships: gpd.GeoDataFrame
+    communities: pd.DataFrame
+    district: shapely.Geometry
+    _names: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_store(cls, store) -> Context:
+        """Return the context held by a store's working dataset.
+
+        Parameters
+        ----------
+        store : storage.Store
+            The working dataset.
+
+        Returns
+        -------
+        Context
+            Its townships, communities and district boundary.
+        """
+        district = store.read_district()
+        return cls(store.read("townships"), store.read("communities"), district.union_all())
+
+    @cached_property
+    def _township_lookup(self) -> Lookup:
+        return township_lookup(self.townships)
+
+    @cached_property
+    def _community_lookup(self) -> Lookup:
+        return community_lookup(self.communities)
+
+    def township_lookup(self) -> Lookup:
+        """Return the lookup of townships by code or name."""
+        return self._township_lookup
+
+    def community_lookup(self) -> Lookup:
+        """Return the lookup of communities by code or name."""
+        return self._community_lookup
+
+    def township_name(self, code: str) -> str:
+        """Return a township's name from its code (the code itself when unknown)."""
+        if not self._names:
+            self._names.update(zip(self.townships["code"].astype(str),
+                                   self.townships["name"].astype(str), strict=True))
+        return self._names.get(str(code), str(code))
+
+    def township_at(self, geoms: gpd.GeoSeries) -> pd.Series:
+        """Return the code of the township containing each geometry's representative point.
+
+        Parameters
+        ----------
+        geoms : geopandas.GeoSeries
+            Geometry in EPSG:4326 (None allowed).
+
+        Returns
+        -------
+        pandas.Series
+            Township codes, None where outside every township or absent.
+        """
+        result = pd.Series(None, index=geoms.index, dtype=object)
+        values = geoms.to_numpy(dtype=object)
+        present = ~pd.isna(values)
+        if not present.any() or self.townships.empty:
+            return result
+        points = shapely.point_on_surface(values[present])
+        tree = shapely.STRtree(self.townships.geometry.to_numpy())
+        hits = tree.query(points, predicate="within")
+        codes = self.townships["code"].astype(str).to_numpy()
+        found = np.full(int(present.sum()), None, dtype=object)
+        # A point on a shared border may fall in two townships; the first one is kept.
+        order = np.argsort(hits[0], kind="stable")
+        found[hits[0][order][::-1]] = codes[hits[1][order][::-1]]
+        result.iloc[np.flatnonzero(present)] = found
+        return result

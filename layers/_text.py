@@ -1,0 +1,50 @@
+"""Normalising the text of headers and cells as typed into Chinese ledgers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+# Required-field markers and brackets that templates and ledgers add around headers.
+_MARKERS = str.maketrans({"*": "", "＊": "", "★": "", "※": ""})
+
+
+def normalise_header(text: object) -> str:
+    """Return a header reduced to the form aliases are matched in.
+
+    Full-width characters become half-width (NFKC: ``（`` -> ``(``, ``ＩＤ`` -> ``ID``),
+    every space (including U+3000 and non-breaking ones) is removed, required-field
+    markers (``*``) are dropped and Latin letters are lower-cased.
+
+    Parameters
+    ----------
+    text : object
+        A header cell's value; ``None`` gives ``""``.
+
+    Returns
+    -------
+    str
+        The normalised header.
+    """
+    if text is None:
+        return ""
+    folded = _SPACE.sub("", unicodedata.normalize("NFKC", str(text)).translate(_MARKERS))
+    # Lower-casing and removing spaces can leave uncomposed marks; normalise once more.
+    return unicodedata.normalize("NFKC", folded.lower()).translate(_MARKERS)
+
+
+def clean_cell(text: str) -> str:
+    """Return a cell's text with full-width forms folded and outer spaces stripped.
+
+    Parameters
+    ----------
+    text : str
+        The cell as read.
+
+    Returns
+    -------
+    str
+        The cleaned text; inner spaces are kept (they can be part of a name).
+    """
+    return unicodedata.normalize("NFKC", text).strip()

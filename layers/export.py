@@ -1,0 +1,136 @@
+"""Writing a layer out for people: Excel and CSV with Chinese headers, GeoJSON for GIS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import xlsxwriter
+
+from layers import LAYERS
+from layers._errors import TongxinError
+from layers._schema import LayerSchema
+
+LNG_HEADER, LAT_HEADER, WKT_HEADER = "经度", "纬度", "几何(WKT)"
+# Five decimals of a degree is about a metre: the precision a ledger needs.
+COORDINATE_DECIMALS = 6
+
+
+def to_table(schema: LayerSchema, frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return a layer as a sheet: Chinese headers, dates as text, 是/否, coordinates as columns.
+
+    Points become 经度/纬度 columns; polygons a WKT column, so the sheet imports back.
+
+    Parameters
+    ----------
+    schema : LayerSchema
+        The layer's contract.
+    frame : geopandas.GeoDataFrame
+        The layer's rows, EPSG:4326.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The sheet's rows.
+    """
+    out = {}
+    for col in schema.columns:
+        out[col.label] = _render(frame[col.name], col.dtype)
+    geoms = frame.geometry.to_crs(4326) if frame.crs is not None else frame.geometry
+    if schema.geometry == ("Point",):
+        point = geoms.notna() & (geoms.geom_type == "Point")
+        out[LNG_HEADER] = geoms.x.where(point).round(COORDINATE_DECIMALS)
+        out[LAT_HEADER] = geoms.y.where(point).round(COORDINATE_DECIMALS)
+    else:
+        rounded = shapely.set_precision(geoms.to_numpy(dtype=object), 10 ** -COORDINATE_DECIMALS)
+        out[WKT_HEADER] = pd.Series(shapely.to_wkt(rounded, rounding_precision=COORDINATE_DECIMALS),
+                                    index=frame.index)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _render(values: pd.Series, dtype: str) -> pd.Series:
+    if dtype == "date":
+        return pd.to_datetime(values).dt.strftime("%Y-%m-%d").where(values.notna(), None)
+    if dtype == "bool":
+        return values.map(lambda v: None if pd.isna(v) else ("是" if v else "否"))
+    return values.astype(object).where(values.notna(), None)
+
+
+def write_xlsx(table: pd.DataFrame, out: Path, sheet: str) -> None:
+    """Write a sheet with every text cell as text, so ``=cmd`` in data never runs as a formula.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows with their headers.
+    out : pathlib.Path
+        The .xlsx to write.
+    sheet : str
+        The sheet's name.
+    """
+    with xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False}) as book:
+        header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        ws = book.add_worksheet(sheet[:31])
+        for c, name in enumerate(table.columns):
+            ws.write_string(0, c, str(name), header)
+            ws.set_column(c, c, max(10, min(40, len(str(name)) * 2 + 4)))
+        for r, row in enumerate(table.itertuples(index=False), start=1):
+            for c, value in enumerate(row):
+                _write_cell(ws, r, c, value)
+        ws.freeze_panes(1, 0)
+
+
+def _write_cell(ws, r: int, c: int, value: object) -> None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(r, c, value)
+    else:
+        ws.write_string(r, c, str(value))
+
+
+def _write_csv(table: pd.DataFrame, out: Path) -> None:
+    # UTF-8 with BOM: the encoding Excel on Chinese Windows opens without garbling.
+    table.to_csv(out, index=False, encoding="utf-8-sig")
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, out: Path) -> None:
+    frame.to_crs(4326).to_file(out, driver="GeoJSON", engine="pyogrio",
+                               layer_options={"COORDINATE_PRECISION": COORDINATE_DECIMALS})
+
+
+_WRITERS: dict[str, Callable[[LayerSchema, gpd.GeoDataFrame, Path], None]] = {
+    ".xlsx": lambda schema, frame, out: write_xlsx(to_table(schema, frame), out, schema.label),
+    ".csv": lambda schema, frame, out: _write_csv(to_table(schema, frame), out),
+    ".geojson": lambda schema, frame, out: _write_geojson(frame, out),
+}
+
+
+def export_layer(layer: str, frame: gpd.GeoDataFrame, out: str | Path) -> Path:
+    """Write a layer to ``out``; the format follows the extension (.xlsx, .csv, .geojson).
+
+    Parameters
+    ----------
+    layer : str
+        A name from :data:`layers.LAYERS`.
+    frame : geopandas.GeoDataFrame
+        The layer's rows.
+    out : str or pathlib.Path
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    out = Path(out)
+    writer = _WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise TongxinError("cli.export_format", suffix=out.suffix or "-",
+                           known=", ".join(_WRITERS))
+    writer(LAYERS[layer], frame, out)
+    return out

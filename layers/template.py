@@ -1,0 +1,111 @@
+"""The Excel template a data keeper fills in: canonical headers, an example row, and help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+from layers import LAYERS
+from layers._schema import LAYER_COORDINATE_HELP, Column, LayerSchema
+from layers.export import LAT_HEADER, LNG_HEADER, WKT_HEADER
+
+_TYPE_NAMES = {"text": ("文本", "text"), "int": ("整数", "whole number"),
+               "float": ("数字", "number"), "date": ("日期", "date"), "bool": ("是/否", "yes/no")}
+HELP_SHEET = "填写说明"
+
+
+def write_template(layer: str, out: str | Path) -> Path:
+    """Write an .xlsx template for ``layer``: a data sheet and a sheet explaining every column.
+
+    Required headers carry a ``*`` (the importer ignores it); choice columns get a drop-down
+    of the configured values.
+
+    Parameters
+    ----------
+    layer : str
+        A name from :data:`layers.LAYERS`.
+    out : str or pathlib.Path
+        The .xlsx file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    schema = LAYERS[layer]
+    out = Path(out)
+    with xlsxwriter.Workbook(out, {"strings_to_formulas": False}) as book:
+        _data_sheet(book, schema)
+        _help_sheet(book, schema)
+    return out
+
+
+def _headers(schema: LayerSchema) -> list[tuple[str, Column | None, object]]:
+    cells: list[tuple[str, Column | None, object]] = [
+        (col.label + ("*" if col.required else ""), col, col.example) for col in schema.columns]
+    if schema.geometry == ("Point",) or "Point" in schema.geometry:
+        cells += [(LNG_HEADER + ("*" if schema.geometry_required else ""), None, 103.7751),
+                  (LAT_HEADER + ("*" if schema.geometry_required else ""), None, 36.0612)]
+    else:
+        cells.append((WKT_HEADER + "*", None,
+                      "POLYGON ((103.77 36.06, 103.79 36.06, 103.79 36.07, 103.77 36.06))"))
+    return cells
+
+
+def _data_sheet(book: xlsxwriter.Workbook, schema: LayerSchema) -> None:
+    ws = book.add_worksheet(schema.label[:31])
+    required = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+    optional = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    example = book.add_format({"italic": True, "font_color": "#7F7F7F"})
+    for c, (header, col, value) in enumerate(_headers(schema)):
+        ws.write_string(0, c, header, required if header.endswith("*") else optional)
+        ws.set_column(c, c, max(12, len(header) * 2 + 4))
+        if value not in (None, ""):
+            if isinstance(value, (int, float)):
+                ws.write_number(1, c, value, example)
+            else:
+                ws.write_string(1, c, str(value), example)
+        choices = _choices(col)
+        if choices:
+            ws.data_validation(1, c, 5000, c, {"validate": "list", "source": list(choices),
+                                               "error_type": "warning"})
+    ws.freeze_panes(1, 0)
+
+
+def _choices(col: Column | None) -> tuple[str, ...] | None:
+    if col is None:
+        return None
+    if col.dtype == "bool":
+        return ("是", "否")
+    allowed = col.allowed()
+    # Excel's list validation holds at most 255 characters.
+    if allowed and len(",".join(allowed)) <= 255:
+        return allowed
+    return None
+
+
+def _help_sheet(book: xlsxwriter.Workbook, schema: LayerSchema) -> None:
+    ws = book.add_worksheet(HELP_SHEET)
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    ws.write_string(0, 0, f"{schema.label}（{schema.label_en}）：{schema.description}", bold)
+    columns = ["列名", "英文名", "必填", "类型", "允许取值", "表头也可写作", "说明", "示例"]
+    for c, name in enumerate(columns):
+        ws.write_string(2, c, name, bold)
+    widths = [16, 18, 6, 8, 30, 36, 50, 20]
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width, wrap)
+    r = 3
+    for col in schema.columns:
+        allowed = col.allowed()
+        cells = [col.label, col.label_en, "是" if col.required else "否", _TYPE_NAMES[col.dtype][0],
+                 "、".join(allowed) if allowed else "", "、".join(col.aliases), col.help,
+                 "" if col.example is None else str(col.example)]
+        for c, value in enumerate(cells):
+            ws.write_string(r, c, value)
+        r += 1
+    for label, text in LAYER_COORDINATE_HELP:
+        ws.write_string(r, 0, label)
+        ws.write_string(r, 6, text)
+        r += 1

@@ -1,0 +1,30 @@
+"""Where the working dataset lives, behind one small interface (GeoPackage now, PostGIS later)."""
+
+from __future__ import annotations
+
+from storage.base import Backup, ImportRecord, Store
+from storage.gpkg import GeoPackageStore
+
+__all__ = ["Backup", "GeoPackageStore", "ImportRecord", "STORES", "Store", "open_store"]
+
+# The registry of store implementations, chosen by the data setting's form: a file path ends
+# in .gpkg; a PostGIS store will register "postgresql".
+STORES: dict[str, type[Store]] = {"gpkg": GeoPackageStore}
+
+
+def open_store() -> Store:
+    """Return the working dataset's store, as the ``data`` setting names it.
+
+    Returns
+    -------
+    Store
+        A store; created from the shipped demo on first use.
+    """
+    from core import settings
+    from layers._errors import StoreError
+
+    target = str(settings.get("data"))
+    scheme = target.split("://", 1)[0] if "://" in target else target.rsplit(".", 1)[-1].lower()
+    if scheme not in STORES:
+        raise StoreError("store.unsupported", target=target, known=", ".join(STORES))
+    return STORES[scheme].from_settings()

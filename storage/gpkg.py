@@ -1,0 +1,341 @@
+"""The GeoPackage store: one file, one table per layer, replaced atomically with backups."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from core import settings
+from layers import LAYERS
+from layers._errors import StoreError
+from storage.base import Backup, ImportRecord
+from storage.typing import empty_layer, to_schema_types
+
+DISTRICT_TABLE = "district"
+IMPORTS_TABLE = "tongxin_imports"
+META_TABLE = "tongxin_meta"
+_IMPORT_COLUMNS = ["layer", "imported_at", "file_name", "sha256", "rows", "user", "source"]
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class GeoPackageStore:
+    """The working dataset as one GeoPackage file that QGIS can open.
+
+    Beside ``path`` live ``<stem>.backups/`` (previous versions), ``<stem>.audit.jsonl``
+    (one JSON line per change) and ``<stem>.lock`` (serialises writers).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The working GeoPackage.
+    demo : pathlib.Path
+        The shipped demo it is created from when missing; never written.
+    keep : int
+        How many backups to keep.
+    """
+
+    def __init__(self, path: Path, demo: Path, keep: int = 5) -> None:
+        self.path = Path(path)
+        self.demo = Path(demo)
+        self.keep = max(int(keep), 1)
+        self.backup_dir = self.path.with_name(self.path.stem + ".backups")
+        self.audit_path = self.path.with_name(self.path.stem + ".audit.jsonl")
+        self.lock_path = self.path.with_name(self.path.stem + ".lock")
+        self._ensure()
+
+    @classmethod
+    def from_settings(cls) -> GeoPackageStore:
+        """Return the store the ``data``, ``demo`` and ``backups_keep`` settings describe."""
+        return cls(settings.path("data"), settings.path("demo"), int(settings.get("backups_keep")))
+
+    # -- reading -------------------------------------------------------------------------
+    def layers(self) -> list[str]:
+        """Return the tables in the file."""
+        return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+
+    def read(self, layer: str) -> gpd.GeoDataFrame:
+        """Return ``layer`` typed per its schema, in EPSG:4326 (empty when the table is absent).
+
+        Parameters
+        ----------
+        layer : str
+            A name from :data:`layers.LAYERS`.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The rows.
+        """
+        schema = LAYERS[layer]
+        if layer not in self.layers():
+            return empty_layer(schema)
+        frame = self._read_table(layer)
+        return to_schema_types(schema, frame)
+
+    def read_district(self) -> gpd.GeoDataFrame:
+        """Return the district boundary; the union of the townships when none was stored."""
+        if DISTRICT_TABLE in self.layers():
+            return self._read_table(DISTRICT_TABLE)
+        towns = self.read("townships")
+        return gpd.GeoDataFrame({"name": [""]}, geometry=[towns.union_all()], crs=towns.crs)
+
+    def meta(self) -> dict[str, str]:
+        """Return the dataset's key/value metadata (``demo`` is ``"true"`` for the demo)."""
+        if META_TABLE not in self.layers():
+            return {}
+        table = pyogrio.read_dataframe(self.path, layer=META_TABLE, read_geometry=False)
+        return dict(zip(table["key"].astype(str), table["value"].astype(str), strict=True))
+
+    def imports(self) -> list[dict]:
+        """Return the latest import of every layer, as recorded in the dataset itself."""
+        if IMPORTS_TABLE not in self.layers():
+            return []
+        table = pyogrio.read_dataframe(self.path, layer=IMPORTS_TABLE, read_geometry=False)
+        return table.to_dict("records")
+
+    def version(self) -> str:
+        """Return a token that changes with every write (modification time and size)."""
+        stat = self.path.stat()
+        return f"{stat.st_mtime_ns}-{stat.st_size}"
+
+    def backups(self) -> list[Backup]:
+        """Return the kept backups, newest first."""
+        if not self.backup_dir.exists():
+            return []
+        found = []
+        for file in sorted(self.backup_dir.glob("*.gpkg"), reverse=True):
+            stamp, _, reason = file.stem.partition("_")
+            created = datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").isoformat(timespec="seconds")
+            found.append(Backup(file.stem, created, file.stat().st_size, reason))
+        return found
+
+    def audit(self) -> list[dict]:
+        """Return the audit log's entries, oldest first."""
+        if not self.audit_path.exists():
+            return []
+        with open(self.audit_path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+
+    # -- writing -------------------------------------------------------------------------
+    def replace(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord) -> Backup:
+        """Replace ``layer`` with ``frame`` atomically, keeping the previous file as a backup.
+
+        The new version is written to a temporary copy that replaces the working file in one
+        rename, so a failure or a killed process leaves the previous file byte for byte.
+
+        Parameters
+        ----------
+        layer : str
+            The layer to replace.
+        frame : geopandas.GeoDataFrame
+            Validated rows with the schema's canonical columns.
+        record : ImportRecord
+            What is being imported, for the import table and the audit log.
+
+        Returns
+        -------
+        Backup
+            The backup of the previous version.
+        """
+        schema = LAYERS[layer]
+        prepared = to_schema_types(schema, frame).to_crs(4326)
+        with self._locked(), self._staged() as staged:
+            _write_table(staged, layer, prepared)
+            _record_import(staged, record)
+            backup = self._commit(staged, reason=layer)
+        self._audit({"action": "import", "layer": layer, "file": record.file_name,
+                     "sha256": record.sha256, "rows": record.rows, "user": record.user,
+                     "backup": backup.id})
+        return backup
+
+    def restore(self, backup_id: str, user: str) -> Backup:
+        """Make backup ``backup_id`` the working dataset; the current one is backed up first.
+
+        Parameters
+        ----------
+        backup_id : str
+            An id from :meth:`backups`.
+        user : str
+            Who restores, for the audit log.
+
+        Returns
+        -------
+        Backup
+            The backup taken of the version being replaced.
+        """
+        source = self.backup_dir / f"{backup_id}.gpkg"
+        if not backup_id or not source.is_file() or source.parent != self.backup_dir:
+            known = ", ".join(b.id for b in self.backups()[:5]) or "-"
+            raise StoreError("store.no_backup", backup=backup_id, known=known)
+        with self._locked():
+            staged = self._stage_copy(source)
+            try:
+                self._check_readable(staged)
+                backup = self._commit(staged, reason="restore")
+            finally:
+                staged.unlink(missing_ok=True)
+        self._audit({"action": "restore", "backup": backup_id, "user": user,
+                     "saved_as": backup.id})
+        return backup
+
+    # -- helpers -------------------------------------------------------------------------
+    def _read_table(self, table: str) -> gpd.GeoDataFrame:
+        try:
+            return pyogrio.read_dataframe(self.path, layer=table)
+        except (DataSourceError, DataLayerError) as exc:
+            raise StoreError("store.unreadable", path=str(self.path), detail=str(exc)) from exc
+
+    def _ensure(self) -> None:
+        if self.path.exists():
+            return
+        if not self.demo.is_file():
+            raise StoreError("store.no_demo", demo=str(self.demo))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            if self.path.exists():
+                return
+            staged = self._stage_copy(self.demo)
+            os.replace(staged, self.path)
+        self._audit({"action": "create", "from": self.demo.name, "user": "system"})
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _staged(self) -> Iterator[Path]:
+        staged = self._stage_copy(self.path)
+        try:
+            yield staged
+        finally:
+            staged.unlink(missing_ok=True)
+
+    def _stage_copy(self, source: Path) -> Path:
+        # Same directory as the working file, so the final rename never crosses filesystems.
+        staged = self.path.with_name(f".{self.path.stem}.{os.getpid()}.staged.gpkg")
+        shutil.copyfile(source, staged)
+        return staged
+
+    def _commit(self, staged: Path, reason: str) -> Backup:
+        with open(staged, "rb+") as fh:
+            os.fsync(fh.fileno())
+        backup = self._backup(reason)
+        os.replace(staged, self.path)
+        self._prune()
+        return backup
+
+    def _backup(self, reason: str) -> Backup:
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        created = _now()
+        backup_id = f"{created.strftime('%Y%m%dT%H%M%S%f')}_{reason}"
+        shutil.copy2(self.path, self.backup_dir / f"{backup_id}.gpkg")
+        return Backup(backup_id, created.isoformat(timespec="seconds"),
+                      self.path.stat().st_size, reason)
+
+    def _prune(self) -> None:
+        for old in self.backups()[self.keep:]:
+            (self.backup_dir / f"{old.id}.gpkg").unlink(missing_ok=True)
+
+    def _check_readable(self, path: Path) -> None:
+        try:
+            tables = {str(name) for name, _ in pyogrio.list_layers(path)}
+        except DataSourceError as exc:
+            raise StoreError("store.unreadable", path=str(path), detail=str(exc)) from exc
+        if not tables & set(LAYERS):
+            raise StoreError("store.unreadable", path=str(path), detail="no Tongxin layer")
+
+    def _audit(self, entry: dict) -> None:
+        line = {"time": _now().isoformat(timespec="seconds"), **entry}
+        with open(self.audit_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame) -> None:
+    geometry_type = "Unknown"
+    if frame.geometry.notna().any():
+        types = set(frame.geometry.dropna().geom_type)
+        geometry_type = types.pop() if len(types) == 1 else "Unknown"
+    # Polygons go in as MultiPolygon so a township in two parts and one in one share a type.
+    promote = bool(set(frame.geometry.dropna().geom_type) & {"Polygon", "MultiPolygon"}) \
+        and not set(frame.geometry.dropna().geom_type) & {"Point"}
+    pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG",
+                            promote_to_multi=promote or None,
+                            geometry_type=None if promote else geometry_type)
+
+def _record_import(path: Path, record: ImportRecord) -> None:
+    tables = {str(name) for name, _ in pyogrio.list_layers(path)}
+    previous = pd.DataFrame(columns=_IMPORT_COLUMNS)
+    if IMPORTS_TABLE in tables:
+        previous = pyogrio.read_dataframe(path, layer=IMPORTS_TABLE, read_geometry=False)
+        previous = previous[previous["layer"] != record.layer]
+    row = pd.DataFrame([{
+        "layer": record.layer, "imported_at": _now().isoformat(timespec="seconds"),
+        "file_name": record.file_name, "sha256": record.sha256, "rows": int(record.rows),
+        "user": record.user, "source": record.source,
+    }])
+    table = pd.concat([previous, row], ignore_index=True)[_IMPORT_COLUMNS]
+    table["rows"] = table["rows"].astype("int64")
+    pyogrio.write_dataframe(table, path, layer=IMPORTS_TABLE, driver="GPKG")
+
+
+def create_dataset(path: Path, frames: dict[str, gpd.GeoDataFrame], district: gpd.GeoDataFrame,
+                   meta: dict[str, str], record: ImportRecord | None = None) -> None:
+    """Write a complete new dataset (every layer, the district boundary and metadata).
+
+    Used to build the shipped demo and the benchmarks' synthetic districts; the file is
+    written beside ``path`` and renamed into place, never half-written.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The GeoPackage to create (replaced if it exists).
+    frames : dict
+        ``{layer name: GeoDataFrame}`` with canonical columns; every layer of the registry.
+    district : geopandas.GeoDataFrame
+        The district boundary, one row.
+    meta : dict
+        Key/value metadata, e.g. ``{"demo": "true", "source": ...}``.
+    record : ImportRecord, optional
+        Template of the import record written for every layer (its layer and rows are filled).
+    """
+    path = Path(path)
+    missing = set(LAYERS) - set(frames)
+    if missing:
+        msg = f"create_dataset needs every layer; missing {sorted(missing)}"
+        raise ValueError(msg)
+    staged = path.with_name(f".{path.stem}.{os.getpid()}.new.gpkg")
+    staged.unlink(missing_ok=True)
+    try:
+        for name, schema in LAYERS.items():
+            prepared = to_schema_types(schema, frames[name]).to_crs(4326)
+            _write_table(staged, name, prepared)
+        _write_table(staged, DISTRICT_TABLE, district.to_crs(4326))
+        table = pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})
+        pyogrio.write_dataframe(table, staged, layer=META_TABLE, driver="GPKG")
+        base = record or ImportRecord("", path.name, "", 0, "system", source="build")
+        for name in LAYERS:
+            _record_import(staged, ImportRecord(
+                name, base.file_name, base.sha256, len(frames[name]), base.user, base.source))
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)

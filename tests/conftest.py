@@ -1,0 +1,80 @@
+"""Shared fixtures: a tiny hand-made dataset, and a private copy of the demo as working data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from core import settings
+from storage.gpkg import GeoPackageStore, create_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+# Two townships side by side near 七里河 (each 0.02 x 0.02 degrees, about 1.8 x 2.2 km).
+WEST = box(103.76, 36.04, 103.78, 36.06)
+EAST = box(103.78, 36.04, 103.80, 36.06)
+
+
+def tiny_frames() -> dict[str, gpd.GeoDataFrame]:
+    """Return a hand-checked dataset: 2 townships, 3 communities, 1 of every other layer."""
+    towns = gpd.GeoDataFrame({
+        "code": ["620103001", "620103100"], "name": ["西园街道", "阿干镇"], "kind": ["街道", "镇"],
+        "urban": [True, False], "population": [1000, 500], "minority_population": [100, 20]},
+        geometry=[WEST, EAST], crs=4326)
+    communities = gpd.GeoDataFrame({
+        "code": ["620103001001", "620103001002", "620103100001"],
+        "name": ["下西园社区居委会", "上西园社区居委会", "阿干村委会"],
+        "township_code": ["620103001", "620103001", "620103100"], "kind": ["社区", "社区", "村"],
+        "key_community": [True, False, False], "population": [600, 400, 500],
+        "minority_population": [80, 20, 20]},
+        geometry=[Point(103.765, 36.045), Point(103.775, 36.055), Point(103.79, 36.05)], crs=4326)
+    sites = gpd.GeoDataFrame({"code": ["R001"], "name": ["西关清真寺（示例）"], "religion": ["伊斯兰教"],
+                              "township_code": ["620103001"]},
+                             geometry=[Point(103.77, 36.05)], crs=4326)
+    stations = gpd.GeoDataFrame({"code": ["W001"], "name": ["西园街道民族工作站"], "kind": ["民族工作站"],
+                                 "township_code": ["620103001"]},
+                                geometry=[Point(103.768, 36.048)], crs=4326)
+    activities = gpd.GeoDataFrame({"code": ["A000001"], "date": [pd.Timestamp("2024-03-05")],
+                                   "category": ["进社区"], "township_code": ["620103001"],
+                                   "participants": [60]}, geometry=[None], crs=4326)
+    units = gpd.GeoDataFrame({"code": ["U001"], "name": ["兰州理工大学"], "category": ["省属高校"],
+                              "township_code": ["620103001"], "joint_meeting": [True]},
+                             geometry=[Point(103.77, 36.055)], crs=4326)
+    return {"townships": towns, "communities": communities, "religious_sites": sites,
+            "workstations": stations, "activities": activities, "units": units}
+
+
+def tiny_district() -> gpd.GeoDataFrame:
+    """Return the tiny dataset's district: the two townships together."""
+    return gpd.GeoDataFrame({"name": ["示例区"]}, geometry=[WEST.union(EAST)], crs=4326)
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path) -> GeoPackageStore:
+    """A store whose working file is a fresh copy of the tiny dataset."""
+    demo = tmp_path / "tiny-demo.gpkg"
+    create_dataset(demo, tiny_frames(), tiny_district(), {"demo": "true"})
+    return GeoPackageStore(tmp_path / "work" / "tongxin.gpkg", demo, keep=3)
+
+
+@pytest.fixture
+def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point TONGXIN_DATA at a fresh working file made from the shipped demo; return its path."""
+    work = tmp_path / "work" / "tongxin.gpkg"
+    monkeypatch.setenv("TONGXIN_DATA", str(work))
+    monkeypatch.setenv("TONGXIN_USER", "tester")
+    assert settings.path("demo").is_file(), "run scripts/build_demo.py"
+    return work
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    """Copy a file from tests/data into ``tmp_path`` (tests never write into tests/data)."""
+    target = tmp_path / Path(name).name
+    shutil.copyfile(DATA / name, target)
+    return target

@@ -1,0 +1,1 @@
+"""Streamlit-side helpers shared by the pages: cached data access, maps, the sidebar."""
