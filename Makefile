@@ -13,6 +13,7 @@ install: $(PY)
 
 install-dev: $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	bash scripts/install_browser.sh
 
 # Install and start the dashboard on the demo data (http://localhost:8501).
 run: install

@@ -162,11 +162,15 @@ def _map_headers(schema: LayerSchema, raw: RawTable,
     mapping = schema.header_map()
     columns: dict[str, str] = {}
     shown: dict[str, str] = {}
+    ignored: set[str] = set()
     for header in raw.frame.columns:
         target = mapping.get(header)
         label = raw.headers.get(header, header)
         if target is None:
-            report.warnings.append(Issue("validate.unknown_column", None, label))
+            # A header merged over two columns names both; one warning is enough.
+            if label not in ignored:
+                report.warnings.append(Issue("validate.unknown_column", None, label))
+            ignored.add(label)
         elif target in columns:
             report.warnings.append(Issue("validate.duplicate_column", None, label,
                                          {"first": shown[target]}))
