@@ -45,6 +45,13 @@ SETTINGS: tuple[Setting, ...] = (
             "refused; allows for boundary generalisation and GPS error."),
     Setting("metric_crs", "EPSG:4544",
             "Projected CRS for every distance and area (CGCS2000 / 3-degree Gauss-Kruger CM 105E)."),
+    Setting("contact_overdue_days", 180,
+            "A stationed unit whose last contact is older than this many days is overdue."),
+    Setting("activity_gap_days", 365,
+            "A township that has not reached an activity category for this many days is put on "
+            "the supervision list."),
+    Setting("rubric", "data/rubric.toml",
+            "TOML file with the township scorecard's indicators, weights and total."),
     Setting("user", "",
             "Name written to the audit log for command-line imports; defaults to the login name."),
 )
@@ -106,6 +113,25 @@ class DistrictConfig:
     station_kinds: tuple[str, ...]
     township_kinds: tuple[str, ...]
     community_kinds: tuple[str, ...]
+    service_radius_m: dict[str, tuple[float, float]]
+
+    def radius(self, kind: str, urban: bool) -> float:
+        """Return the service radius (m) of a station of ``kind`` in an urban or rural township.
+
+        Parameters
+        ----------
+        kind : str
+            A station kind.
+        urban : bool
+            Whether the station's township is urban.
+
+        Returns
+        -------
+        float
+            Metres; 0 for a kind with no configured radius (it covers nothing).
+        """
+        urban_r, rural_r = self.service_radius_m.get(kind, (0.0, 0.0))
+        return urban_r if urban else rural_r
 
 
 @lru_cache(maxsize=4)
@@ -114,9 +140,12 @@ def _load_district(config_path: str) -> DistrictConfig:
         raw = tomllib.load(fh)
     district = raw.get("district", {})
     lists = raw.get("lists", {})
+    radii = {str(kind): (float(r["urban"]), float(r["rural"]))
+             for kind, r in raw.get("service_radius_m", {}).items()}
     return DistrictConfig(
         name=str(district.get("name", "")),
         adcode=str(district.get("adcode", "")),
+        service_radius_m=radii,
         **{key: tuple(lists[key]) for key in (
             "activity_categories", "religions", "unit_categories", "station_kinds",
             "township_kinds", "community_kinds")},

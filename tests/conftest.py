@@ -78,3 +78,12 @@ def copy_fixture(name: str, tmp_path: Path) -> Path:
     target = tmp_path / Path(name).name
     shutil.copyfile(DATA / name, target)
     return target
+
+
+def read_layers(*names: str) -> dict[str, gpd.GeoDataFrame]:
+    """Read layers from the configured working dataset (all six when none are named)."""
+    from layers import LAYERS
+    from storage import open_store
+
+    store = open_store()
+    return {name: store.read(name) for name in (names or tuple(LAYERS))}

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
+from analysis.activity import ActivitySummary, Period, activity_summary
+from analysis.coverage import Coverage, station_coverage
+from analysis.scorecard import ScoreInputs
+from analysis.siting import SitingProposal, propose_stations
+from analysis.units import unit_status
 from storage import Store, open_store
 
 
@@ -49,3 +55,72 @@ def district() -> gpd.GeoDataFrame:
 def is_demo() -> bool:
     """Return whether the working dataset is the made-up demo (示例数据)."""
     return store().meta().get("demo") == "true"
+
+
+# -- cached analysis ---------------------------------------------------------------------
+# Each result is keyed on the dataset version plus only the filters it depends on, so a
+# filter change recomputes what depends on it (the activity period) and nothing else
+# (coverage depends on the data alone).
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _coverage(version: str) -> Coverage:
+    return station_coverage(_layer("workstations", version), _layer("communities", version),
+                            _layer("townships", version), _layer("religious_sites", version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _activity(version: str, start: str, end: str, categories: tuple[str, ...],
+              townships: tuple[str, ...]) -> ActivitySummary:
+    return activity_summary(_layer("activities", version), _layer("townships", version),
+                            Period(start, end), categories or None, townships or None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _unit_status(version: str, as_of: str) -> pd.DataFrame:
+    return unit_status(_layer("units", version), pd.Timestamp(as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _siting(version: str, k: int, kind: str) -> SitingProposal:
+    return propose_stations(_coverage(version), _layer("communities", version),
+                            _layer("townships", version), k, kind)
+
+
+def coverage() -> Coverage:
+    """Return station coverage of the working dataset (cached per dataset version)."""
+    return _coverage(store().version())
+
+
+def activity(period: Period, categories: tuple[str, ...] = (),
+             townships: tuple[str, ...] = ()) -> ActivitySummary:
+    """Return the "ten enters" summary for a period and filters (cached per version and filter).
+
+    Parameters
+    ----------
+    period : Period
+        The period.
+    categories, townships : tuple of str
+        Filters; empty means all.
+
+    Returns
+    -------
+    ActivitySummary
+        Matrix, intensity, empty cells, trend.
+    """
+    return _activity(store().version(), period.start.isoformat(), period.end.isoformat(),
+                     tuple(categories), tuple(townships))
+
+
+def units(as_of: pd.Timestamp) -> pd.DataFrame:
+    """Return every stationed unit's engagement status on ``as_of`` (cached per day)."""
+    return _unit_status(store().version(), pd.Timestamp(as_of).normalize().isoformat())
+
+
+def score_inputs(period: Period, as_of: pd.Timestamp) -> ScoreInputs:
+    """Return the scorecard's inputs from the cached analyses for ``period``."""
+    return ScoreInputs(coverage(), activity(period), units(as_of), layer("townships"))
+
+
+def siting(k: int, kind: str) -> SitingProposal:
+    """Return ``k`` proposed new stations of ``kind`` (cached per version, k and kind)."""
+    return _siting(store().version(), int(k), kind)

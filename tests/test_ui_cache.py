@@ -1,0 +1,41 @@
+"""Cached analysis: keyed on the dataset version, so a filter change recomputes only its part."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.activity import Period
+from tests.conftest import DATA
+
+
+def test_a_filter_change_recomputes_activity_only_and_an_import_recomputes_all(demo_env,
+                                                                               monkeypatch):
+    import ui.data as data
+    from layers.importer import import_file
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    calls = {"coverage": 0, "activity": 0}
+
+    def counting(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(data, "station_coverage", counting("coverage", data.station_coverage))
+    monkeypatch.setattr(data, "activity_summary", counting("activity", data.activity_summary))
+    year = Period.year(2025)
+    data.coverage()
+    data.activity(year)
+    data.activity(year, categories=("进社区",))
+    data.activity(year)
+    data.coverage()
+    assert calls == {"coverage": 1, "activity": 2}
+    report, _ = import_file("units", DATA / "layers" / "units_good.csv", store=data.store())
+    assert report.ok
+    data.coverage()
+    data.activity(year)
+    assert calls == {"coverage": 2, "activity": 3}
+    assert len(data.units(pd.Timestamp("2026-11-01"))) == 2
