@@ -52,6 +52,13 @@ SETTINGS: tuple[Setting, ...] = (
             "the supervision list."),
     Setting("rubric", "data/rubric.toml",
             "TOML file with the township scorecard's indicators, weights and total."),
+    Setting("tile_url", "",
+            "XYZ tile URL of an intranet basemap server ({z}/{x}/{y}); offered as a basemap "
+            "when set."),
+    Setting("tile_attribution", "",
+            "Attribution shown for the intranet basemap (its owner and licence)."),
+    Setting("tianditu_key", "",
+            "Tianditu (天地图) key; the Tianditu basemap is offered when set."),
     Setting("user", "",
             "Name written to the audit log for command-line imports; defaults to the login name."),
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 import xlsxwriter
@@ -59,20 +62,20 @@ def _render(values: pd.Series, dtype: str) -> pd.Series:
     return values.astype(object).where(values.notna(), None)
 
 
-def write_xlsx(table: pd.DataFrame, out: Path, sheet: str) -> None:
+def write_xlsx(table: pd.DataFrame, out: Path | BinaryIO, sheet: str) -> None:
     """Write a sheet with every text cell as text, so ``=cmd`` in data never runs as a formula.
 
     Parameters
     ----------
     table : pandas.DataFrame
         Rows with their headers.
-    out : pathlib.Path
-        The .xlsx to write.
+    out : pathlib.Path or binary file
+        The .xlsx to write (a path, or a buffer for a download).
     sheet : str
         The sheet's name.
     """
     with xlsxwriter.Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False}) as book:
+                                   "strings_to_numbers": False, "in_memory": True}) as book:
         header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         ws = book.add_worksheet(sheet[:31])
         for c, name in enumerate(table.columns):
@@ -87,8 +90,11 @@ def write_xlsx(table: pd.DataFrame, out: Path, sheet: str) -> None:
 def _write_cell(ws, r: int, c: int, value: object) -> None:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(r, c, value)
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        ws.write_string(r, c, value.strftime("%Y-%m-%d"))
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        ws.write_number(r, c, float(value) if isinstance(value, np.floating) else int(value)
+                        if isinstance(value, np.integer) else value)
     else:
         ws.write_string(r, c, str(value))
 

@@ -15,7 +15,7 @@ SOURCES = [p for d in ("core", "layers", "storage", "ui", "views") for p in (ROO
 SOURCES.append(ROOT / "dashboard.py")
 # Keys appear as the first string argument of t(), Issue(), TongxinError subclasses, or in
 # (key, params) warning tuples.
-KEY = re.compile(r"""["']((?:read|validate|store|cli|crs|app|nav|overview|map)\.[a-z_\.]+)["']""")
+KEY = re.compile(r"""(?:\bt|Issue|Error|_say)\(\s*["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
 
 
 def _used_keys() -> set[str]:

@@ -1,85 +1,413 @@
-"""Folium maps that draw with no internet: vendored Leaflet, no tiles unless configured."""
+"""Folium maps that draw with no internet: vendored Leaflet, outlines as the map, safe text."""
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Mapping, Sequence
+
 import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+from branca.element import MacroElement, Template
+from folium.plugins import FastMarkerCluster, HeatMap
+from streamlit_folium import st_folium
 
+from core import settings
 from core.i18n import t
+from ui.assets import localise, standalone_html
 
-# Served by Streamlit's static file serving from static/vendor (see static/vendor/README.md).
-STATIC_ROOT = "/app/static/vendor"
-LOCAL_JS = [("leaflet", f"{STATIC_ROOT}/leaflet/leaflet.js")]
-LOCAL_CSS = [("leaflet_css", f"{STATIC_ROOT}/leaflet/leaflet.css")]
-# Outlines are the map when there are no tiles, so they are drawn strong and in two tones.
+# Okabe-Ito: distinguishable with every common colour-vision deficiency.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000")
+# Sequential blues for choropleths, light to dark (ColorBrewer Blues, 5 classes).
+SEQUENTIAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+GOOD, BAD, NEUTRAL = "#009E73", "#D55E00", "#7F7F7F"
 DISTRICT_STYLE = {"color": "#1f3b73", "weight": 3, "fill": False}
-TOWNSHIP_STYLE = {"color": "#4a6fa5", "weight": 1.5, "fillColor": "#dce6f2", "fillOpacity": 0.55}
+TOWNSHIP_STYLE = {"color": "#4a6fa5", "weight": 1.2, "fillColor": "#dce6f2", "fillOpacity": 0.45}
 URBAN_FILL = "#f6d8ae"
 MAX_ZOOM = 18
+# Beyond this many points a layer is clustered; below it each point is its own circle.
+CLUSTER_ABOVE = 400
+MAP_HEIGHT = 560
+COORD_DECIMALS = 5  # about a metre
 
 
-def base_map(district: gpd.GeoDataFrame) -> folium.Map:
-    """Return an empty map fitted to the district, using only locally served scripts.
+def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
+             lang: str | None = None) -> folium.Map:
+    """Return a map fitted to the district with a scale bar and the chosen basemap.
 
     Parameters
     ----------
     district : geopandas.GeoDataFrame
-        The district boundary (EPSG:4326).
+        The district boundary (EPSG:4326), drawn strong: with no tiles it is the map.
+    basemap : str
+        ``"none"`` (default: no tiles, works offline), ``"osm"``, ``"tianditu"`` (needs the
+        ``tianditu_key`` setting) or ``"intranet"`` (the ``tile_url`` setting).
+    lang : str, optional
+        Language of layer names.
 
     Returns
     -------
     folium.Map
-        A map with no tiles (the outlines are the map) and a scale bar.
+        The map, with the district outline added.
     """
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, max_zoom=MAX_ZOOM,
-                      zoom_control=True)
-    # Instance attributes shadow folium's CDN defaults; streamlit-folium reads these too.
-    fmap.default_js = LOCAL_JS
-    fmap.default_css = LOCAL_CSS
+                      zoom_snap=0.25)
+    _add_basemap(fmap, basemap, lang)
     minx, miny, maxx, maxy = district.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.GeoJson(_geojson(district[["geometry"]]), name=t("map.district", lang),
+                   style_function=lambda f: DISTRICT_STYLE, interactive=False,
+                   control=False).add_to(fmap)
     return fmap
 
 
-def township_map(district: gpd.GeoDataFrame, townships: gpd.GeoDataFrame,
-                 lang: str | None = None, demo: bool = False) -> folium.Map:
-    """Return the district outline and its townships, with names on hover.
+def basemap_options() -> list[str]:
+    """Return the basemaps this deployment can offer (no tiles is always first)."""
+    options = ["none", "osm"]
+    if settings.get("tianditu_key"):
+        options.append("tianditu")
+    if settings.get("tile_url"):
+        options.append("intranet")
+    return options
+
+
+def _add_basemap(fmap: folium.Map, basemap: str, lang: str | None) -> None:
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name=t("map.basemap.osm", lang),
+                         attr="© OpenStreetMap contributors").add_to(fmap)
+    elif basemap == "tianditu" and settings.get("tianditu_key"):
+        key = settings.get("tianditu_key")
+        for layer in ("vec", "cva"):
+            folium.TileLayer(
+                f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                f"&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}",
+                subdomains="01234567", name=t("map.basemap.tianditu", lang),
+                attr="© 天地图 Tianditu", overlay=layer == "cva", control=False).add_to(fmap)
+    elif basemap == "intranet" and settings.get("tile_url"):
+        folium.TileLayer(settings.get("tile_url"), name=t("map.basemap.intranet", lang),
+                         attr=str(settings.get("tile_attribution"))).add_to(fmap)
+
+
+def _geojson(frame: gpd.GeoDataFrame) -> str:
+    """Return GeoJSON text with coordinates rounded (5 decimals is about a metre)."""
+    return frame.to_json(drop_id=True, to_wgs84=True)
+
+
+def escaped(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Return ``columns`` as HTML-escaped text: text from data is shown, never run.
 
     Parameters
     ----------
-    district : geopandas.GeoDataFrame
-        The district boundary.
-    townships : geopandas.GeoDataFrame
-        Township polygons with ``name``, ``kind``, ``population`` and ``minority_population``.
-    lang : str, optional
-        Language of the labels.
-    demo : bool
-        Whether the figures are made up; their labels then say so (示例).
+    frame : pandas.DataFrame
+        Rows.
+    columns : sequence of str
+        Columns to show in tooltips or popups.
 
     Returns
     -------
-    folium.Map
-        The map.
+    pandas.DataFrame
+        The columns as escaped strings ("-" where missing).
     """
-    fmap = base_map(district)
-    shown = townships[["name", "kind", "urban", "population", "minority_population",
-                       "geometry"]].copy()
-    shown["population"] = shown["population"].astype("Int64").astype(str)
-    shown["minority_population"] = shown["minority_population"].astype("Int64").astype(str)
-    shown["urban"] = shown["urban"].astype(bool)
-    folium.GeoJson(
-        shown.to_json(drop_id=True),
-        name=t("map.townships", lang),
-        style_function=lambda f: {**TOWNSHIP_STYLE, "fillColor": URBAN_FILL
-                                  if f["properties"]["urban"] else TOWNSHIP_STYLE["fillColor"]},
+    out = pd.DataFrame(index=frame.index)
+    for col in columns:
+        values = frame[col]
+        out[col] = [("-" if _missing(v) else html.escape(_text(v))) for v in values]
+    return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, (str, tuple, list)) and pd.isna(value))
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (bool, np.bool_)):
+        return "✓" if value else "✗"
+    return str(value)
+
+
+def add_townships(fmap: folium.Map, townships: gpd.GeoDataFrame, fields: Mapping[str, str],
+                  lang: str | None = None, values: pd.Series | None = None,
+                  legend_title: str | None = None, name: str | None = None,
+                  selected: Sequence[str] = ()) -> folium.GeoJson:
+    """Add township polygons: a choropleth of ``values`` or urban/rural fills, names on hover.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map.
+    townships : geopandas.GeoDataFrame
+        Township polygons with ``code`` and the columns named in ``fields``.
+    fields : mapping
+        ``{column: label}`` shown in the tooltip.
+    lang : str, optional
+        Language.
+    values : pandas.Series, optional
+        A number per township code for a five-class choropleth (quantiles), with a legend.
+    legend_title : str, optional
+        The choropleth legend's title.
+    name : str, optional
+        Layer name in the layer control.
+    selected : sequence of str
+        Township codes drawn with a strong outline (the filter).
+
+    Returns
+    -------
+    folium.GeoJson
+        The layer; its features carry ``code`` so a click can filter the page.
+    """
+    shown = escaped(townships, list(fields))
+    shown["code"] = townships["code"].astype(str).to_numpy()
+    shown["_urban"] = townships["urban"].fillna(False).astype(bool).to_numpy()
+    fills, legend = _fills(townships, values)
+    shown["_fill"] = fills
+    shown["_selected"] = shown["code"].isin(list(selected))
+    layer = folium.GeoJson(
+        _geojson(gpd.GeoDataFrame(shown, geometry=townships.geometry.values, crs=townships.crs)),
+        name=name or t("map.townships", lang),
+        style_function=lambda f: {**TOWNSHIP_STYLE, "fillColor": f["properties"]["_fill"],
+                                  "weight": 3.5 if f["properties"]["_selected"] else 1.2,
+                                  "color": "#c0392b" if f["properties"]["_selected"]
+                                  else TOWNSHIP_STYLE["color"]},
         highlight_function=lambda f: {"weight": 3, "color": "#c0392b"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "kind", "population", "minority_population"],
-            aliases=[t("map.name", lang), t("map.kind", lang),
-                     t("map.population", lang) + (t("map.demo_suffix", lang) if demo else ""),
-                     t("map.minority_population", lang)
-                     + (t("map.demo_suffix", lang) if demo else "")]),
-    ).add_to(fmap)
-    folium.GeoJson(district.to_json(drop_id=True), name=t("map.district", lang),
-                   style_function=lambda f: DISTRICT_STYLE, interactive=False).add_to(fmap)
-    return fmap
+        tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(fields.values()),
+                                      sticky=True),
+    )
+    layer.add_to(fmap)
+    if legend:
+        add_legend(fmap, legend_title or "", legend)
+    else:
+        add_legend(fmap, t("map.townships", lang), [(t("map.urban", lang), URBAN_FILL),
+                                                     (t("map.rural", lang), TOWNSHIP_STYLE[
+                                                         "fillColor"])])
+    return layer
+
+
+def _fills(townships: gpd.GeoDataFrame,
+           values: pd.Series | None) -> tuple[list[str], list[tuple[str, str]]]:
+    if values is None:
+        urban = townships["urban"].fillna(False).astype(bool)
+        return [URBAN_FILL if u else TOWNSHIP_STYLE["fillColor"] for u in urban], []
+    numbers = values.reindex(townships["code"].astype(str)).astype(float).to_numpy()
+    finite = numbers[np.isfinite(numbers)]
+    if not len(finite):
+        return ["#ffffff"] * len(numbers), []
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(SEQUENTIAL) + 1)))
+    colours = SEQUENTIAL[-max(len(edges) - 1, 1):]
+    classes = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, len(colours) - 1)
+    fills = [colours[c] if np.isfinite(n) else "#ffffff" for c, n in zip(classes, numbers,
+                                                                          strict=True)]
+    if len(edges) == 1:
+        return fills, [(f"{edges[0]:,.1f}", colours[0])]
+    legend = [(f"{lo:,.1f} – {hi:,.1f}", colours[i])
+              for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
+    return fills, legend
+
+
+def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
+               tooltip: Mapping[str, str], popup: Mapping[str, str] | None = None,
+               color_by: str | None = None, colors: Mapping[object, str] | None = None,
+               color: str = PALETTE[0], radius: float = 6, legend_title: str | None = None,
+               labels: Mapping[object, str] | None = None, show: bool = True) -> None:
+    """Add points as circle markers in one GeoJSON layer, coloured by a column, with a legend.
+
+    Beyond :data:`CLUSTER_ABOVE` points the layer is a fast marker cluster instead, so the
+    page's cost follows the screen rather than the data.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map.
+    points : geopandas.GeoDataFrame
+        Rows with point geometry (rows without are skipped).
+    name : str
+        Layer name in the layer control.
+    tooltip, popup : mapping
+        ``{column: label}`` for hover and click.
+    color_by : str, optional
+        Column whose value picks the colour from ``colors``.
+    colors : mapping, optional
+        ``{value: colour}``.
+    color : str
+        Colour when not coloured by a column.
+    radius : float
+        Marker radius in pixels.
+    legend_title : str, optional
+        Title of the legend (one entry per colour); no legend when omitted.
+    labels : mapping, optional
+        ``{value: label}`` for the legend entries.
+    show : bool
+        Whether the layer starts visible.
+    """
+    placed = points[points.geometry.notna() & ~points.geometry.is_empty]
+    group = folium.FeatureGroup(name=name, show=show)
+    if len(placed) > CLUSTER_ABOVE:
+        xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
+                              placed.geometry.x.round(COORD_DECIMALS)]).tolist()
+        FastMarkerCluster(xy, name=name).add_to(group)
+    elif len(placed):
+        columns = list(dict.fromkeys([*tooltip, *(popup or {})]))
+        shown = escaped(placed, columns)
+        shown["_color"] = [(colors or {}).get(v, NEUTRAL) for v in placed[color_by]] \
+            if color_by else color
+        data = gpd.GeoDataFrame(shown, geometry=placed.geometry.values, crs=placed.crs)
+        folium.GeoJson(
+            _geojson(data),
+            marker=folium.CircleMarker(radius=radius, weight=1, color="#ffffff", fill=True,
+                                       fill_opacity=0.9),
+            style_function=lambda f: {"fillColor": f["properties"]["_color"]},
+            tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
+            popup=folium.GeoJsonPopup(fields=list(popup), aliases=list(popup.values()))
+            if popup else None,
+        ).add_to(group)
+    group.add_to(fmap)
+    if legend_title and colors:
+        present = set(placed[color_by]) if color_by else set(colors)
+        entries = [((labels or {}).get(v, str(v)), c) for v, c in colors.items() if v in present]
+        add_legend(fmap, legend_title, entries, shape="circle")
+    elif legend_title:
+        add_legend(fmap, legend_title, [(name, color)], shape="circle")
+
+
+def add_service_areas(fmap: folium.Map, stations: gpd.GeoDataFrame, radii: np.ndarray,
+                      name: str, color: str = PALETTE[2], show: bool = True) -> None:
+    """Add each station's service area as a circle of its radius (metres).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map.
+    stations : geopandas.GeoDataFrame
+        Station points.
+    radii : numpy.ndarray
+        Radius per station in metres.
+    name : str
+        Layer name.
+    color : str
+        Circle colour.
+    show : bool
+        Whether the layer starts visible.
+    """
+    group = folium.FeatureGroup(name=name, show=show)
+    for geom, radius in zip(stations.geometry, radii, strict=True):
+        if geom is not None and radius > 0:
+            folium.Circle([round(geom.y, COORD_DECIMALS), round(geom.x, COORD_DECIMALS)],
+                          radius=float(radius), color=color, weight=1, fill=True,
+                          fill_opacity=0.08, interactive=False).add_to(group)
+    group.add_to(fmap)
+
+
+def add_heat(fmap: folium.Map, points: gpd.GeoDataFrame, name: str, show: bool = True) -> None:
+    """Add a heat layer of point density (the vendored Leaflet.heat)."""
+    placed = points[points.geometry.notna()]
+    xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
+                          placed.geometry.x.round(COORD_DECIMALS)]).tolist()
+    HeatMap(xy, name=name, radius=14, blur=18, min_opacity=0.3, show=show).add_to(fmap)
+
+
+_LEGEND = Template("""
+{% macro html(this, kwargs) %}
+<div class="tongxin-legend" style="position:absolute;z-index:9999;{{ this.position }};
+  background:rgba(255,255,255,0.92);padding:8px 10px;border-radius:6px;
+  box-shadow:0 1px 4px rgba(0,0,0,0.3);font-size:13px;line-height:1.5;max-width:260px;">
+  <div style="font-weight:600;margin-bottom:4px;">{{ this.title }}</div>
+  {% for label, colour in this.entries %}
+  <div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;
+    vertical-align:middle;background:{{ colour }};border:1px solid #555;
+    {% if this.shape == 'circle' %}border-radius:50%;{% endif %}"></span>{{ label }}</div>
+  {% endfor %}
+</div>
+{% endmacro %}
+""")
+
+
+class Legend(MacroElement):
+    """A legend box on the map; its title and labels are HTML-escaped."""
+
+    _template = _LEGEND
+
+    def __init__(self, title: str, entries: Sequence[tuple[str, str]], shape: str,
+                 position: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = html.escape(title)
+        self.entries = [(html.escape(label), colour) for label, colour in entries]
+        self.shape = shape
+        self.position = position
+
+
+def add_legend(fmap: folium.Map, title: str, entries: Sequence[tuple[str, str]],
+               shape: str = "square") -> None:
+    """Add a legend; each further legend stacks above the previous in the bottom-right corner.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map.
+    title : str
+        Legend title.
+    entries : sequence of (label, colour)
+        One line each.
+    shape : str
+        ``"square"`` (areas) or ``"circle"`` (points).
+    """
+    placed = getattr(fmap, "_tongxin_legend_lines", 0)
+    position = f"bottom:{30 + placed * 21 + _legend_count(fmap) * 34}px;right:10px"
+    fmap.get_root().html.add_child(Legend(title, entries, shape, position))
+    fmap._tongxin_legend_lines = placed + len(entries)
+    fmap._tongxin_legends = _legend_count(fmap) + 1
+
+
+def _legend_count(fmap: folium.Map) -> int:
+    return getattr(fmap, "_tongxin_legends", 0)
+
+
+def finish(fmap: folium.Map) -> folium.Map:
+    """Add the layer control and point every script at the vendored files."""
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return localise(fmap)
+
+
+def show(fmap: folium.Map, key: str, height: int = MAP_HEIGHT) -> str | None:
+    """Draw the map; return the code of a township the user clicked, if any.
+
+    Only a click reports back (``returned_objects``): panning and zooming never rerun the
+    script.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A finished map.
+    key : str
+        Widget key, unique on the page.
+    height : int
+        Pixels.
+
+    Returns
+    -------
+    str or None
+        The clicked township's code.
+    """
+    state = st_folium(fmap, height=height, use_container_width=True, key=key,
+                      returned_objects=["last_active_drawing"])
+    drawing = (state or {}).get("last_active_drawing") or {}
+    return (drawing.get("properties") or {}).get("code")
+
+
+def download(fmap: folium.Map, file_name: str, lang: str | None = None) -> None:
+    """Offer the map as a standalone HTML file that opens with no server and no internet."""
+    st.download_button(t("map.download", lang), standalone_html(fmap).encode("utf-8"),
+                       file_name=file_name, mime="text/html", key=f"dl-{file_name}")
+
+
+def dumps_safe(value: object) -> str:
+    """Return JSON for embedding in a page, with ``</`` broken so it cannot end a script."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")

@@ -1,18 +1,16 @@
-"""The overview page: the district at a glance on its map."""
+"""The overview page: the district at a glance, its map, and the top gaps from every page."""
 
 from __future__ import annotations
 
 import pyproj
 import streamlit as st
-from streamlit_folium import st_folium
 
 from core import settings
 from core.i18n import t
-from ui import data
-from ui.maps import township_map
+from ui import data, filters, maps
 from ui.sidebar import current_lang
 
-MAP_HEIGHT = 620
+TOP_GAPS = 5
 
 
 def _area_km2() -> float:
@@ -21,26 +19,92 @@ def _area_km2() -> float:
     return float(data.district().to_crs(metric).area.sum() / 1e6)
 
 
+def _percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _kpis(lang: str, f: filters.Filters) -> None:
+    cov = data.coverage()
+    act = data.activity(f.period, f.categories, f.townships)
+    before = data.activity(f.period.previous(), f.categories, f.townships)
+    status = f.township_rows(data.units(f.as_of))
+    prev_status = f.township_rows(data.units(f.period.previous().end))
+    engaged = int((status["status"] != "never").sum())
+    gaps = int((status["status"] != "ok").sum())
+    first, second = st.columns(5), st.columns(5)
+    first[0].metric(t("overview.townships", lang), cov.totals["townships"])
+    first[1].metric(t("overview.communities", lang), cov.totals["communities"])
+    first[2].metric(t("overview.sites", lang), cov.totals["venues"])
+    first[3].metric(t("overview.stations", lang), cov.totals["townships_with_station"])
+    first[4].metric(t("overview.area", lang), f"{_area_km2():.2f}")
+    second[0].metric(t("overview.community_rate", lang), _percent(cov.totals["community_rate"]))
+    second[1].metric(t("overview.minority_rate", lang), _percent(cov.totals["minority_rate"]))
+    second[2].metric(t("overview.activities", lang), act.total, delta=act.total - before.total)
+    second[3].metric(t("overview.units_engaged", lang), engaged,
+                     delta=engaged - int((prev_status["status"] != "never").sum()))
+    second[4].metric(t("overview.units_gap", lang), gaps, delta_color="inverse",
+                     delta=gaps - int((prev_status["status"] != "ok").sum()))
+
+
+def _map(lang: str, f: filters.Filters) -> None:
+    towns = data.layer("townships")
+    demo = t("map.demo_suffix", lang) if data.is_demo() else ""
+    fmap = maps.base_map(data.district(), f.basemap, lang)
+    maps.add_townships(fmap, towns, {"name": t("map.name", lang), "kind": t("map.kind", lang),
+                                     "population": t("map.population", lang) + demo,
+                                     "minority_population":
+                                         t("map.minority_population", lang) + demo},
+                       lang, selected=f.townships)
+    stations = data.layer("workstations")
+    ethnic = stations[stations["kind"] == settings.district().station_kinds[0]]
+    maps.add_points(fmap, ethnic, t("overview.stations", lang),
+                    {"name": t("map.name", lang), "kind": t("map.kind", lang)},
+                    color=maps.PALETTE[5], radius=7, legend_title=t("overview.stations", lang))
+    maps.finish(fmap)
+    clicked = maps.show(fmap, key="overview_map")
+    filters.select_township(clicked)
+    st.caption(t("overview.map_caption", lang))
+    maps.download(fmap, "tongxin-overview.html", lang)
+
+
+def _top_gaps(lang: str, f: filters.Filters) -> None:
+    cov = data.coverage()
+    act = data.activity(f.period, f.categories, f.townships)
+    status = f.township_rows(data.units(f.as_of))
+    columns = st.columns(3)
+    with columns[0]:
+        st.subheader(t("overview.gap_communities", lang))
+        uncovered = f.township_rows(cov.communities[~cov.communities["covered"]])
+        uncovered = uncovered.sort_values("minority_population", ascending=False)
+        _list(lang, [f"{r.name}（{r.minority_population:,}）" for r in
+                     uncovered.head(TOP_GAPS).itertuples()])
+    with columns[1]:
+        st.subheader(t("overview.gap_cells", lang))
+        cells = act.empty_cells.head(TOP_GAPS)
+        _list(lang, [f"{r.township_name} · {r.category}" for r in cells.itertuples()])
+    with columns[2]:
+        st.subheader(t("overview.gap_units", lang))
+        gaps = status[status["status"] != "ok"].sort_values("severity", ascending=False)
+        _list(lang, [f"{r.name}（{t('analysis.status.' + r.status, lang)}）"
+                     for r in gaps.head(TOP_GAPS).itertuples()])
+
+
+def _list(lang: str, lines: list[str]) -> None:
+    if not lines:
+        st.caption(t("overview.no_gaps", lang))
+    for line in lines:
+        st.text(line)
+
+
 def render() -> None:
     """Draw the overview page."""
     lang = current_lang()
-    conf = settings.district()
-    st.header(t("overview.heading", lang, district=conf.name))
-    stations = data.layer("workstations")
-    counts = [
-        ("overview.townships", len(data.layer("townships"))),
-        ("overview.communities", len(data.layer("communities"))),
-        ("overview.sites", len(data.layer("religious_sites"))),
-        ("overview.stations", int((stations["kind"] == conf.station_kinds[0]).sum())),
-        ("overview.area", f"{_area_km2():.2f}"),
-    ]
-    for column, (key, value) in zip(st.columns(len(counts)), counts, strict=True):
-        column.metric(t(key, lang), value)
-    fmap = township_map(data.district(), data.layer("townships"), lang, demo=data.is_demo())
-    # returned_objects=[]: panning and zooming must not rerun the script.
-    st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
-              key="overview_map")
-    st.caption(t("overview.map_caption", lang))
+    f = filters.current()
+    st.header(t("overview.heading", lang, district=settings.district().name))
+    with st.spinner(t("common.computing", lang)):
+        _kpis(lang, f)
+    _map(lang, f)
+    _top_gaps(lang, f)
 
 
 render()

@@ -1,0 +1,121 @@
+"""Front-end files served locally: the CDN addresses folium would use, mapped to vendored copies."""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+import streamlit as st
+from branca.element import Element
+
+from core.settings import PROJECT_ROOT
+
+VENDOR_DIR = PROJECT_ROOT / "static" / "vendor"
+# name in folium's default_js/default_css -> file under static/vendor.
+LOCAL_FILES = {
+    "leaflet": "leaflet/leaflet.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
+    "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
+    "leaflet-heat.js": "leaflet.heat/leaflet_heat.min.js",
+}
+# What folium adds by default but these maps never use (Bootstrap, jQuery, icon fonts).
+UNUSED = {"jquery", "bootstrap", "bootstrap_css", "bootstrap_theme_css", "glyphicons_css",
+          "awesome_markers", "awesome_markers_css", "awesome_markers_font_css",
+          "awesome_rotate_css", "fontawesome",
+          "fontawesome_css"}
+
+
+def static_base() -> str:
+    """Return the URL path static files are served under, honouring ``server.baseUrlPath``."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/vendor" if base else "/app/static/vendor"
+
+
+def _localised(links: list[tuple[str, str]], base: str) -> list[tuple[str, str]]:
+    out = []
+    for name, url in links:
+        if name in UNUSED:
+            continue
+        out.append((name, f"{base}/{LOCAL_FILES[name]}" if name in LOCAL_FILES else url))
+    return out
+
+
+def localise(fmap: folium.Map) -> folium.Map:
+    """Point every script and stylesheet of a map and its children at the vendored files.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A finished map.
+
+    Returns
+    -------
+    folium.Map
+        The same map; instance attributes now shadow folium's CDN defaults.
+    """
+    base = static_base()
+    for element in _walk(fmap):
+        for attr in ("default_js", "default_css"):
+            links = getattr(element, attr, None)
+            if links:
+                setattr(element, attr, _localised(list(links), base))
+    return fmap
+
+
+def _walk(element: Element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+@lru_cache(maxsize=16)
+def _file_text(relative: str) -> str:
+    return (VENDOR_DIR / relative).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def _css_with_inline_images(relative: str) -> str:
+    css = _file_text(relative)
+    folder = (VENDOR_DIR / relative).parent
+
+    def inline(match: re.Match) -> str:
+        image = folder / match.group(1)
+        if not image.is_file():
+            return match.group(0)
+        data = base64.b64encode(image.read_bytes()).decode()
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\((images/[^)]+\.png)\)", inline, css)
+
+
+def standalone_html(fmap: folium.Map) -> str:
+    """Return the map as one HTML file with every vendored script and style inlined.
+
+    A downloaded map is opened from a disk or an e-mail, where no server serves /app/static.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A map built for the dashboard (localised).
+
+    Returns
+    -------
+    str
+        Self-contained HTML.
+    """
+    html = fmap.get_root().render()
+    base = re.escape(static_base())
+    html = re.sub(rf'<script src="{base}/([^"]+)"></script>',
+                  lambda m: f"<script>{_file_text(m.group(1))}</script>", html)
+    return re.sub(rf'<link rel="stylesheet" href="{base}/([^"]+)"/>',
+                  lambda m: f"<style>{_css_with_inline_images(m.group(1))}</style>", html)
+
+
+def vendored_files() -> list[Path]:
+    """Return the vendored files the maps may load (for tests and the licence listing)."""
+    return [VENDOR_DIR / relative for relative in LOCAL_FILES.values()]

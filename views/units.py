@@ -1,0 +1,9 @@
+"""Placeholder for the units page; replaced by its implementation."""
+
+import streamlit as st
+
+from core.i18n import t
+from ui.sidebar import current_lang
+
+st.header(t("nav.units", current_lang()))
+st.info(t("briefing.placeholder", current_lang()))
