@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
 from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,3 +63,31 @@ def streamlit_server(data_path: Path, timeout: float = 60.0) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+MAP_FRAME = "streamlit_folium"
+# Pixels with some paint on the overlay canvas: more than a blank map has.
+MIN_PAINTED = 5_000
+_PAINTED_JS = """() => {
+    const c = document.querySelector('.leaflet-overlay-pane canvas');
+    if (!c) return 0;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n; }"""
+
+
+def map_painted(page, timeout_ms: int = 30_000):
+    """Wait until the first map on the page has painted its layers; return its frame."""
+    page.wait_for_selector(f"iframe[src*='{MAP_FRAME}']", timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        frames = [f for f in page.frames if MAP_FRAME in f.url]
+        for frame in frames:
+            try:
+                if frame.evaluate(_PAINTED_JS) > MIN_PAINTED:
+                    return frame
+            except PlaywrightError:  # the frame is still loading or was replaced: poll again
+                page.wait_for_timeout(100)
+        page.wait_for_timeout(100)
+    msg = "no map painted its layers in time"
+    raise AssertionError(msg)

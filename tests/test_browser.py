@@ -1,13 +1,16 @@
-"""What only a browser shows: the map drawn from local files, and nothing leaving the machine."""
+"""What only a browser shows: every page's map drawn from local files, nothing leaving the machine."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, streamlit_server
+from tests.browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, map_painted,
+                           streamlit_server)
 
-MAP_FRAME = "streamlit_folium"
+# url path -> whether the page draws a map.
+PAGES = {"": True, "workstations": True, "activities": True, "units": True, "sites": True,
+         "scorecard": True, "data": False, "briefing": False}
 
 
 @pytest.fixture(scope="module")
@@ -39,38 +42,33 @@ def _open(browser, url: str, outside: list[str]):
     return page
 
 
-def _map_frame(page):
-    page.wait_for_selector(f"iframe[src*='{MAP_FRAME}']", timeout=30_000)
-    frame = next(f for f in page.frames if MAP_FRAME in f.url)
-    frame.wait_for_selector(".leaflet-overlay-pane canvas", timeout=30_000)
-    return frame
-
-
-def test_overview_map_draws_townships_from_local_files_only(server, browser):
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_draws_offline(server, browser, path):
     outside: list[str] = []
-    page = _open(browser, server, outside)
-    frame = _map_frame(page)
-    page.wait_for_timeout(1500)
-    # prefer_canvas draws the polygons on a canvas: count the painted pixels.
-    painted = frame.evaluate("""() => {
-        const c = document.querySelector('.leaflet-overlay-pane canvas');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-        return n; }""")
-    assert painted > 10_000, "the township polygons were not drawn"
-    assert frame.locator(".leaflet-control-scale").count() == 1
-    assert frame.locator(".leaflet-control-zoom").count() == 1
+    errors: list[str] = []
+    page = _open(browser, f"{server}/{path}", outside)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1, "
+                           "[data-testid='stMainBlockContainer'] h2", timeout=60_000)
+    if PAGES[path]:
+        frame = map_painted(page)
+        assert frame.locator(".leaflet-control-scale").count() == 1
+        assert frame.locator(".leaflet-control-layers").count() == 1
+        assert frame.locator(".tongxin-legend").count() >= 1
+    page.wait_for_timeout(1000)
+    assert page.locator("[data-testid='stException']").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-{path or 'overview'}.png"), full_page=True)
     assert outside == []
+    assert errors == []
     page.close()
 
 
 def test_hovering_a_township_shows_its_name(server, browser):
     outside: list[str] = []
     page = _open(browser, server, outside)
-    frame = _map_frame(page)
-    box = page.locator(f"iframe[src*='{MAP_FRAME}']").bounding_box()
+    frame = map_painted(page)
+    box = page.locator("iframe[src*='streamlit_folium']").first.bounding_box()
     # The urban streets lie in the district's north; the middle of the map is a town.
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.6)
     frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)

@@ -21,4 +21,4 @@ def styled(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Fi
 
 def show(fig: go.Figure, key: str) -> None:
     """Draw a chart full width (plotly.js comes with Streamlit: no CDN)."""
-    st.plotly_chart(fig, use_container_width=True, config=CONFIG, key=key)
+    st.plotly_chart(fig, width="stretch", config=CONFIG, key=key)

@@ -54,8 +54,10 @@ def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
     folium.Map
         The map, with the district outline added.
     """
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, max_zoom=MAX_ZOOM,
-                      zoom_snap=0.25)
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25)
+    # folium hands max_zoom to its tile layer; with no tiles Leaflet's map has no maxZoom and
+    # MarkerCluster stops the rest of the map script. Set it on the map itself.
+    fmap.options["maxZoom"] = MAX_ZOOM
     _add_basemap(fmap, basemap, lang)
     minx, miny, maxx, maxy = district.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -200,13 +202,21 @@ def _fills(townships: gpd.GeoDataFrame,
     finite = numbers[np.isfinite(numbers)]
     if not len(finite):
         return ["#ffffff"] * len(numbers), []
-    edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(SEQUENTIAL) + 1)))
+    # Quantiles of the distinct values: when most townships share a value (13 of 15 fully
+    # covered) the few that differ still get classes of their own. No more classes than
+    # distinct values: two townships make two classes, not five.
+    distinct = np.unique(finite)
+    n_classes = min(len(SEQUENTIAL), len(distinct))
+    edges = np.unique(np.quantile(distinct, np.linspace(0, 1, n_classes + 1)))
     colours = SEQUENTIAL[-max(len(edges) - 1, 1):]
     classes = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, len(colours) - 1)
     fills = [colours[c] if np.isfinite(n) else "#ffffff" for c, n in zip(classes, numbers,
                                                                           strict=True)]
     if len(edges) == 1:
-        return fills, [(f"{edges[0]:,.1f}", colours[0])]
+        # One value everywhere: a middle tone, neither "best" nor "worst".
+        middle = SEQUENTIAL[len(SEQUENTIAL) // 2]
+        return [middle if np.isfinite(n) else "#ffffff" for n in numbers], \
+            [(f"{edges[0]:,.1f}", middle)]
     legend = [(f"{lo:,.1f} – {hi:,.1f}", colours[i])
               for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
     return fills, legend
@@ -252,7 +262,12 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
     if len(placed) > CLUSTER_ABOVE:
         xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
                               placed.geometry.x.round(COORD_DECIMALS)]).tolist()
-        FastMarkerCluster(xy, name=name).add_to(group)
+        # folium's default cluster marker is an AwesomeMarkers icon, which is not vendored:
+        # draw circle markers like the unclustered layer instead.
+        callback = ("function (row) { return L.circleMarker(new L.LatLng(row[0], row[1]), "
+                    f"{{radius: {float(radius)}, weight: 1, color: '#ffffff', "
+                    f"fillColor: {json.dumps(color)}, fillOpacity: 0.9}}); }}")
+        FastMarkerCluster(xy, callback=callback, name=name).add_to(group)
     elif len(placed):
         columns = list(dict.fromkeys([*tooltip, *(popup or {})]))
         shown = escaped(placed, columns)
@@ -361,7 +376,7 @@ def add_legend(fmap: folium.Map, title: str, entries: Sequence[tuple[str, str]],
     """
     placed = getattr(fmap, "_tongxin_legend_lines", 0)
     position = f"bottom:{30 + placed * 21 + _legend_count(fmap) * 34}px;right:10px"
-    fmap.get_root().html.add_child(Legend(title, entries, shape, position))
+    fmap.add_child(Legend(title, entries, shape, position))
     fmap._tongxin_legend_lines = placed + len(entries)
     fmap._tongxin_legends = _legend_count(fmap) + 1
 

@@ -1,9 +1,262 @@
-"""Placeholder for the activities page; replaced by its implementation."""
+"""The "ten enters" page: where and when activity happened, and which township lacks which kind."""
 
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.activity import ActivitySummary
 from core.i18n import t
+from ui import charts, data, downloads, filters, maps
 from ui.sidebar import current_lang
 
-st.header(t("nav.activities", current_lang()))
-st.info(t("briefing.placeholder", current_lang()))
+# Ten categories but eight Okabe-Ito colours: grey and a dark brown stay apart from all eight.
+CATEGORY_COLOURS = (*maps.PALETTE, maps.NEUTRAL, "#8C510A")
+# Empty matrix cells take the "bad" colour, which no class of the blue count scale comes near.
+EMPTY_COLOUR = maps.BAD
+# Leaflet.heat's default gradient (blue -> lime -> red), as the heat legend shows it.
+HEAT_COLOURS = ("#0000ff", "#00ff00", "#ff0000")
+# Matrix height: a row per township must stay tall enough to read its count.
+ROW_PX, MATRIX_EXTRA_PX = 34, 150
+POINT_RADIUS = 5
+# Points in reddish purple: apart from the blue choropleth and the heat's blue-lime-red.
+POINT_COLOUR = maps.PALETTE[3]
+# Room (pixels) on the right of a zoomed map for the legends, so no point hides under them.
+LEGEND_ROOM = (230, 20)
+TOOLTIP_COLUMNS = ("title", "date", "category")
+POPUP_COLUMNS = (*TOOLTIP_COLUMNS, "place", "participants", "organiser")
+# The ranking has seven columns, the empty list four: give the ranking more of the width.
+RANKING_SPLIT = (2, 3)
+TREND_HEIGHT = 420
+# The subheader above a chart names it: no title room inside the chart.
+CHART_TOP_PX = 10
+
+
+def _d(stamp: pd.Timestamp) -> str:
+    """Return a day as 2026-01-31."""
+    return stamp.strftime("%Y-%m-%d")
+
+
+def _points(act: ActivitySummary, f: filters.Filters) -> gpd.GeoDataFrame:
+    """Return the rows ``act`` counts (period, categories, townships), with ``township_name``."""
+    rows = f.township_rows(data.layer("activities"))
+    rows = rows[rows["category"].isin(act.categories).to_numpy()
+                & f.period.contains(rows["date"]).to_numpy()].copy()
+    names = dict(zip(act.townships.index, act.townships["name"], strict=True))
+    rows["township_name"] = rows["township_code"].astype(str).map(names)
+    return rows
+
+
+def build_map(act: ActivitySummary, points: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
+              district: gpd.GeoDataFrame, basemap: str, lang: str,
+              selected: tuple[str, ...] = ()) -> folium.Map:
+    """Return the activity map: intensity choropleth, heat and points, each a toggleable layer.
+
+    Parameters
+    ----------
+    act : ActivitySummary
+        The summary (its ``townships`` table colours the choropleth).
+    points : geopandas.GeoDataFrame
+        The activities counted (see :func:`_points`); rows without coordinates are skipped.
+    towns, district : geopandas.GeoDataFrame
+        Township polygons and the district boundary.
+    basemap : str
+        Basemap key.
+    lang : str
+        Language.
+    selected : tuple of str
+        Township codes to outline (the filter).
+
+    Returns
+    -------
+    folium.Map
+        The finished map.
+    """
+    fmap = maps.base_map(district, basemap, lang)
+    stats = act.townships[["activities", "per_10k_residents", "categories_reached"]]
+    shown = towns.merge(stats, left_on="code", right_index=True, how="left")
+    maps.add_townships(
+        fmap, shown, {"name": t("activities.col.township", lang),
+                      "activities": t("activities.col.activities", lang),
+                      "per_10k_residents": t("activities.col.per_10k", lang),
+                      "categories_reached": t("activities.col.categories_reached", lang)},
+        lang, values=act.townships["per_10k_residents"], selected=selected,
+        legend_title=t("activities.legend.intensity", lang),
+        name=t("activities.layer.intensity", lang))
+    placed = points[points.geometry.notna() & ~points.geometry.is_empty]
+    if len(placed):
+        maps.add_heat(fmap, placed, t("activities.layer.heat", lang))
+        maps.add_legend(fmap, t("activities.legend.heat", lang),
+                        list(zip([t(f"activities.heat.{k}", lang) for k in ("low", "mid", "high")],
+                                 HEAT_COLOURS, strict=True)))
+        popup = {c: t(f"activities.col.{c}", lang) for c in POPUP_COLUMNS}
+        popup["township_name"] = t("activities.col.township", lang)
+        maps.add_points(fmap, placed, t("activities.layer.points", lang),
+                        {c: popup[c] for c in TOOLTIP_COLUMNS}, popup,
+                        color=POINT_COLOUR, radius=POINT_RADIUS,
+                        legend_title=t("activities.layer.points", lang))
+    chosen = towns[towns["code"].astype(str).isin(selected)]
+    if len(chosen):
+        # A township filter zooms to it: its points would be one blob at the district's scale.
+        minx, miny, maxx, maxy = chosen.total_bounds
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_bottom_right=LEGEND_ROOM)
+    return maps.finish(fmap)
+
+
+def _kpis(lang: str, act: ActivitySummary, before: ActivitySummary) -> None:
+    """Draw the four figures, each with its change against the previous period."""
+    def reached(s: ActivitySummary) -> int:
+        return int((s.counts.to_numpy().sum(axis=0) > 0).sum())
+
+    def people(s: ActivitySummary) -> int:
+        return int(s.participants.to_numpy().sum())
+
+    cols = st.columns(4)
+    cols[0].metric(t("activities.kpi.total", lang), f"{act.total:,}",
+                   delta=act.total - before.total)
+    cols[1].metric(t("activities.kpi.participants", lang), f"{people(act):,}",
+                   delta=people(act) - people(before))
+    cols[2].metric(t("activities.kpi.categories", lang), f"{reached(act)} / {len(act.categories)}",
+                   delta=reached(act) - reached(before),
+                   help=t("activities.kpi.categories_help", lang))
+    cols[3].metric(t("activities.kpi.empty", lang), len(act.empty_cells), delta_color="inverse",
+                   delta=len(act.empty_cells) - len(before.empty_cells),
+                   help=t("activities.kpi.empty_help", lang, cells=act.counts.size))
+
+
+def _map(lang: str, f: filters.Filters, act: ActivitySummary,
+         points: gpd.GeoDataFrame) -> None:
+    """Draw the map, say how many activities it cannot place, offer it as HTML."""
+    st.subheader(t("activities.map", lang))
+    fmap = build_map(act, points, data.layer("townships"), data.district(), f.basemap, lang,
+                     f.townships)
+    filters.select_township(maps.show(fmap, key="activities_map"))
+    st.caption(t("activities.map_caption", lang, n=maps.CLUSTER_ABOVE))
+    missing = int((points.geometry.isna() | points.geometry.is_empty).sum())
+    if missing:
+        st.caption(t("activities.no_coords", lang, n=f"{missing:,}"))
+    maps.download(fmap, "tongxin-activities.html", lang)
+
+
+def _matrix(lang: str, act: ActivitySummary) -> None:
+    """Draw the township x category matrix, empty cells standing out; offer it as Excel."""
+    st.subheader(t("activities.matrix", lang))
+    counts = act.counts.to_numpy()
+    towns, cats = act.townships["name"].astype(str).tolist(), list(act.categories)
+    hover = {"town": "%{y}", "cat": "%{x}", "n": "%{z}"}
+    blues = [[i / (len(maps.SEQUENTIAL) - 1), c] for i, c in enumerate(maps.SEQUENTIAL)]
+    fig = go.Figure([
+        go.Heatmap(z=np.where(counts > 0, counts, np.nan), x=cats, y=towns, colorscale=blues,
+                   text=np.where(counts > 0, counts.astype(str), ""), texttemplate="%{text}",
+                   colorbar={"title": {"text": t("activities.colorbar", lang)}},
+                   hovertemplate=t("activities.hover.count", lang, **hover) + "<extra></extra>"),
+        go.Heatmap(z=np.where(counts == 0, 1.0, np.nan), x=cats, y=towns, showscale=False,
+                   colorscale=[[0, EMPTY_COLOUR], [1, EMPTY_COLOUR]], xgap=1, ygap=1,
+                   text=np.where(counts == 0, "—", ""), texttemplate="%{text}",
+                   textfont={"color": "#ffffff", "size": 16},
+                   hovertemplate=t("activities.hover.empty", lang, **hover) + "<extra></extra>"),
+    ])
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    charts.show(charts.styled(fig, height=ROW_PX * len(towns) + MATRIX_EXTRA_PX),
+                key="activities_matrix")
+    st.caption(t("activities.matrix_caption", lang))
+    table = act.counts.copy()
+    table.insert(0, "township_name", act.townships["name"])
+    downloads.excel_button(table, {"township_name": t("activities.col.township", "zh"),
+                                   **{c: c for c in act.categories}},
+                           "十进活动_乡镇类别矩阵.xlsx", lang)
+
+
+def _empty_table(act: ActivitySummary, lang: str, shown: bool = False) -> pd.DataFrame:
+    """Return the empty cells for the screen (``shown``) or the Excel file."""
+    cells = act.empty_cells
+    last = [t("activities.never", lang) if never else _d(day)
+            for never, day in zip(cells["never"], cells["last_before"], strict=True)]
+    days = cells["days_without"]
+    # On screen a never-reached cell reads "—"; the Excel file keeps numbers (blank if never).
+    if shown:
+        days = ["—" if pd.isna(n) else f"{n:,}" for n in days]
+    return pd.DataFrame({"township": cells["township_name"], "category": cells["category"],
+                         "last_before": last, "days_without": days})
+
+
+def _list(lang: str, shown: pd.DataFrame, excel: pd.DataFrame, file_name: str) -> None:
+    """Draw ``shown`` and offer ``excel``, headed by the ``activities.col.<column>`` labels."""
+    st.dataframe(shown.rename(columns={c: t(f"activities.col.{c}", lang) for c in shown}),
+                 hide_index=True, width="stretch")
+    downloads.excel_button(excel, {c: t(f"activities.col.{c}", "zh") for c in excel},
+                           file_name, lang)
+
+
+def _empty_cells(lang: str, act: ActivitySummary) -> None:
+    """Draw the empty cells list with its Excel download."""
+    st.subheader(t("activities.empty_cells", lang))
+    if act.empty_cells.empty:
+        st.success(t("activities.no_empty", lang))
+        return
+    st.caption(t("activities.empty_caption", lang))
+    _list(lang, _empty_table(act, lang, shown=True), _empty_table(act, "zh"),
+          "十进活动_空白清单.xlsx")
+
+
+def _trend(lang: str, act: ActivitySummary) -> None:
+    """Draw activities per month, stacked by category."""
+    st.subheader(t("activities.trend", lang))
+    months = act.monthly.index.strftime("%Y-%m")
+    fig = go.Figure([go.Bar(x=months, y=act.monthly[cat], name=cat,
+                            marker_color=CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)])
+                     for i, cat in enumerate(act.categories)])
+    fig = charts.styled(fig, height=TREND_HEIGHT)
+    # Months as labels (not dates: plotly would write "Nov 2025"); legend in category order.
+    fig.update_layout(barmode="stack", xaxis={"type": "category"}, legend_traceorder="normal",
+                      margin_t=CHART_TOP_PX,
+                      xaxis_title=t("activities.month", lang),
+                      yaxis_title=t("activities.count", lang))
+    charts.show(fig, key="activities_trend")
+
+
+def _ranking(lang: str, act: ActivitySummary) -> None:
+    """Draw the townships by activities per 10,000 residents, with its Excel download."""
+    st.subheader(t("activities.ranking", lang))
+    table = act.townships.sort_values(["rank", "name"], na_position="last").rename(
+        columns={"name": "township", "per_10k_residents": "per_10k"})
+    table = table[["rank", "township", "activities", "participants", "per_10k",
+                   "per_1k_minority", "categories_reached"]]
+    table = table.round({"per_10k": 1, "per_1k_minority": 2})
+    _list(lang, table, table, "十进活动_乡镇排名.xlsx")
+
+
+def render() -> None:
+    """Draw the "ten enters" activity page from the sidebar's filters."""
+    lang = current_lang()
+    f = filters.current()
+    st.header(t("activities.heading", lang))
+    with st.spinner(t("common.computing", lang)):
+        act = data.activity(f.period, f.categories, f.townships)
+        before = data.activity(f.period.previous(), f.categories, f.townships)
+        points = _points(act, f)
+    prev = f.period.previous()
+    st.caption(t("activities.period", lang, start=_d(f.period.start), end=_d(f.period.end),
+                 prev_start=_d(prev.start), prev_end=_d(prev.end)))
+    if act.total == 0:
+        st.info(t("common.empty", lang))
+    _kpis(lang, act, before)
+    _map(lang, f, act, points)
+    _matrix(lang, act)
+    left, right = st.columns(RANKING_SPLIT)
+    with left:
+        _empty_cells(lang, act)
+    with right:
+        _ranking(lang, act)
+    if act.total:
+        _trend(lang, act)
+
+
+# Streamlit runs a page as __main__; importing it (the tests) only defines its helpers.
+if __name__ == "__main__":
+    render()

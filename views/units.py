@@ -1,9 +1,238 @@
-"""Placeholder for the units page; replaced by its implementation."""
+"""The stationed-units page (驻区单位): who has been engaged, where, and the gaps to chase."""
 
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.units import STATUSES, unit_counts, unit_gaps
+from core import settings
 from core.i18n import t
+from ui import charts, data, downloads, filters, maps
 from ui.sidebar import current_lang
 
-st.header(t("nav.units", current_lang()))
-st.info(t("briefing.placeholder", current_lang()))
+# Status colours, most severe first (Okabe-Ito, colour-blind safe): the "bad" vermilion for
+# never engaged, orange for overdue, purple for no liaison, sky blue for not in the joint
+# meeting, the "good" green for no gap.
+STATUS_COLOURS = {"never": maps.BAD, "overdue": maps.PALETTE[1], "no_liaison": maps.PALETTE[3],
+                  "not_joint": maps.PALETTE[4], "ok": maps.GOOD}
+GAP_KINDS = STATUSES[:-1]
+# Units are few (tens): dots larger than activity points, easy to hit with a click.
+UNIT_RADIUS = 8
+# Bar charts: a bar per group must stay tall enough to read its label.
+BAR_PX, CHART_EXTRA_PX = 34, 110
+# The subheader above a chart names it: no title room inside the chart.
+CHART_TOP_PX = 10
+# Padding (pixels) around the units when the map zooms to them; more on the right, where the
+# legends sit, so no unit hides under them.
+FIT_TOP_LEFT, FIT_BOTTOM_RIGHT = (40, 40), (230, 40)
+# Gap list columns -> catalog key of their header (units.col.*); the Excel file takes the same.
+LIST_COLUMNS = {"name": "name", "category": "category", "township_name": "township",
+                "status_label": "status", "gaps_label": "gaps", "last_contact": "last_contact",
+                "days": "days", "liaison": "liaison", "phone": "phone", "joint_label": "joint",
+                "address": "address"}
+TOOLTIP_COLUMNS = ("name", "category", "status_label")
+
+
+def _status_label(status: str, lang: str) -> str:
+    """Return the catalog label of a unit status."""
+    return t(f"analysis.status.{status}", lang)
+
+
+def _table(status: pd.DataFrame, lang: str, shown: bool = False) -> gpd.GeoDataFrame:
+    """Return the units of ``status`` with their ledger details, as the page shows them.
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        Rows of :func:`analysis.units.unit_status` (index unit code).
+    lang : str
+        Language of the labels.
+    shown : bool
+        For the screen ("—" for a never-contacted unit's days) rather than the Excel file
+        (a blank cell there).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Same index: the :data:`LIST_COLUMNS`, ``status`` and the unit's point (may be empty).
+    """
+    units = data.layer("units")
+    ledger = units.set_index(units["code"].astype(str)).reindex(status.index)
+    towns = data.layer("townships")
+    names = dict(zip(towns["code"].astype(str), towns["name"], strict=True))
+    sep = t("units.list_sep", lang)
+    days = status["days_since_contact"]
+    last = status["last_contact"]
+    frame = pd.DataFrame({
+        "name": status["name"], "category": status["category"],
+        "township_name": status["township_code"].astype(str).map(names),
+        "status": status["status"],
+        "status_label": [_status_label(s, lang) for s in status["status"]],
+        "gaps_label": [sep.join(_status_label(g, lang) for g in flags)
+                       for flags in status["flags"]],
+        "last_contact": [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in last],
+        "days": ["—" if pd.isna(n) else f"{n:,}" for n in days] if shown else days,
+        "liaison": ledger["liaison"], "phone": ledger["phone"],
+        "joint_label": [t("units.yes" if bool(j) else "units.no", lang)
+                        for j in ledger["joint_meeting"].eq(True).fillna(False)],
+        "address": ledger["address"],
+    }, index=status.index)
+    return gpd.GeoDataFrame(frame, geometry=ledger.geometry.to_numpy(), crs=units.crs)
+
+
+def build_map(table: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, district: gpd.GeoDataFrame,
+              basemap: str, lang: str, selected: tuple[str, ...] = ()) -> folium.Map:
+    """Return the map of units coloured by status over the township outlines.
+
+    Parameters
+    ----------
+    table : geopandas.GeoDataFrame
+        Units as :func:`_table` returns them; rows without a point are not drawn.
+    towns, district : geopandas.GeoDataFrame
+        Township polygons and the district boundary.
+    basemap : str
+        Basemap key.
+    lang : str
+        Language.
+    selected : tuple of str
+        Township codes to outline (the filter).
+
+    Returns
+    -------
+    folium.Map
+        The finished map.
+    """
+    fmap = maps.base_map(district, basemap, lang)
+    maps.add_townships(fmap, towns, {"name": t("units.col.township", lang),
+                                     "kind": t("map.kind", lang)}, lang, selected=selected)
+    placed = table[table.geometry.notna() & ~table.geometry.is_empty]
+    popup = {c: t(f"units.col.{k}", lang) for c, k in LIST_COLUMNS.items()}
+    maps.add_points(fmap, placed, t("units.layer", lang),
+                    {c: popup[c] for c in TOOLTIP_COLUMNS}, popup, color_by="status",
+                    colors=STATUS_COLOURS, radius=UNIT_RADIUS,
+                    legend_title=t("units.legend", lang) if len(placed) else None,
+                    labels={s: _status_label(s, lang) for s in STATUSES})
+    # Units sit in a few streets: zoom to them (or to the chosen townships when they have none)
+    # rather than the whole district.
+    focus = placed if len(placed) else towns[towns["code"].astype(str).isin(selected)]
+    if len(focus):
+        minx, miny, maxx, maxy = focus.total_bounds
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=FIT_TOP_LEFT,
+                        padding_bottom_right=FIT_BOTTOM_RIGHT)
+    return maps.finish(fmap)
+
+
+def _gap_counts(status: pd.DataFrame) -> dict[str, int]:
+    """Return how many units show each gap kind (a unit may show several)."""
+    # Each kind counts every unit showing it, not just those for which it is the worst.
+    return {kind: int(sum(kind in flags for flags in status["flags"])) for kind in GAP_KINDS}
+
+
+def _kpis(lang: str, status: pd.DataFrame, before: pd.DataFrame) -> None:
+    """Draw the unit figures; changes are against the previous period's last day."""
+    def engaged(s: pd.DataFrame) -> int:
+        return int((s["status"] != "never").sum())
+
+    gaps, gaps_before = _gap_counts(status), _gap_counts(before)
+    first, second = st.columns(4), st.columns(4)
+    first[0].metric(t("units.kpi.total", lang), len(status))
+    first[1].metric(t("units.kpi.engaged", lang), engaged(status),
+                    delta=engaged(status) - engaged(before))
+    first[2].metric(t("units.kpi.joint", lang), len(status) - gaps["not_joint"])
+    first[3].metric(t("units.kpi.ok", lang), int((status["status"] == "ok").sum()))
+    days = settings.get("contact_overdue_days")
+    for col, kind in zip(second, GAP_KINDS, strict=True):
+        col.metric(_status_label(kind, lang), gaps[kind], delta=gaps[kind] - gaps_before[kind],
+                   delta_color="inverse", help=t(f"analysis.status_help.{kind}", lang, days=days))
+    st.caption(t("units.kpi.caption", lang))
+
+
+def _map(lang: str, f: filters.Filters, table: gpd.GeoDataFrame) -> None:
+    """Draw the map, name the units it cannot place, offer it as HTML."""
+    st.subheader(t("units.map", lang))
+    fmap = build_map(table, data.layer("townships"), data.district(), f.basemap, lang,
+                     f.townships)
+    filters.select_township(maps.show(fmap, key="units_map"))
+    st.caption(t("units.map_caption", lang))
+    unplaced = table[table.geometry.isna() | table.geometry.is_empty]
+    if len(unplaced):
+        st.caption(t("units.no_coords", lang, n=len(unplaced)))
+        st.text(t("units.list_sep", lang).join(unplaced["name"].astype(str)))
+    maps.download(fmap, "tongxin-units.html", lang)
+
+
+def _gaps(lang: str, status: pd.DataFrame, table: gpd.GeoDataFrame) -> None:
+    """Draw the gap list, most urgent first, with its Excel download."""
+    st.subheader(t("units.gaps", lang))
+    order = unit_gaps(status).index
+    if not len(order):
+        st.success(t("units.no_gaps", lang))
+        return
+    shown = table.loc[order, list(LIST_COLUMNS)]
+    # Missing ledger values (no liaison, never contacted) read as a dash, not "None".
+    st.dataframe(shown.astype(object).where(shown.notna(), "—").rename(
+        columns={c: t(f"units.col.{k}", lang) for c, k in LIST_COLUMNS.items()}),
+        hide_index=True, width="stretch")
+    st.caption(t("units.gaps_caption", lang))
+    downloads.excel_button(_table(status.loc[order], "zh"),
+                           {c: t(f"units.col.{k}", "zh") for c, k in LIST_COLUMNS.items()},
+                           "驻区单位_缺口清单.xlsx", lang)
+
+
+def _counts(lang: str, status: pd.DataFrame) -> None:
+    """Draw units per status by category and by township, as bars and tables."""
+    towns = data.layer("townships")
+    names = dict(zip(towns["code"].astype(str), towns["name"], strict=True))
+    for col, by, key in zip(st.columns(2), ("category", "township_code"),
+                            ("units.by_category", "units.by_township"), strict=True):
+        counts = unit_counts(status, by)
+        groups = [names.get(g, g) for g in counts.index] if by == "township_code" \
+            else list(counts.index)
+        fig = go.Figure([go.Bar(y=groups, x=counts[s], name=_status_label(s, lang),
+                                orientation="h", marker_color=STATUS_COLOURS[s])
+                         for s in STATUSES])
+        fig.update_layout(barmode="stack", xaxis_title=t("units.count", lang),
+                          legend_traceorder="normal")
+        fig.update_yaxes(autorange="reversed")
+        header = t(f"units.col.{'category' if by == 'category' else 'township'}", lang)
+        labels = {s: _status_label(s, lang) for s in STATUSES}
+        labels["total"] = t("units.col.total", lang)
+        # "Engaged" is the total less never engaged: left out so the table fits half the page.
+        shown = counts[list(labels)].rename(columns=labels)
+        shown.insert(0, header, groups)
+        with col:
+            st.subheader(t(key, lang))
+            fig = charts.styled(fig, height=BAR_PX * len(groups) + CHART_EXTRA_PX)
+            fig.update_layout(margin_t=CHART_TOP_PX)
+            charts.show(fig, key=f"units_chart_{by}")
+            st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def render() -> None:
+    """Draw the stationed-units page from the sidebar's filters."""
+    lang = current_lang()
+    f = filters.current()
+    st.header(t("units.heading", lang))
+    with st.spinner(t("common.computing", lang)):
+        status = f.township_rows(data.units(f.as_of))
+        before = f.township_rows(data.units(f.period.previous().end))
+        table = _table(status, lang, shown=True)
+    st.caption(t("units.as_of", lang, day=f.as_of.strftime("%Y-%m-%d"),
+                 days=settings.get("contact_overdue_days")))
+    if status.empty:
+        st.info(t("common.empty", lang))
+    _kpis(lang, status, before)
+    _map(lang, f, table)
+    if status.empty:
+        return
+    _gaps(lang, status, table)
+    _counts(lang, status)
+
+
+# Streamlit runs a page as __main__; importing it (the tests) only defines its helpers.
+if __name__ == "__main__":
+    render()

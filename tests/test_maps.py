@@ -1,0 +1,98 @@
+"""Folium maps rendered to HTML: local scripts only, legends, layers, and text shown as text."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from tests.conftest import tiny_district, tiny_frames
+from ui import maps
+from ui.assets import standalone_html, vendored_files
+
+HOSTILE = '<img src=x onerror=alert(1)>'
+
+
+def _rendered(fmap) -> str:
+    return fmap.get_root().render()
+
+
+def _remote_assets(html: str) -> list[str]:
+    return [u for u in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+            if u.startswith(("http://", "https://", "//"))]
+
+
+@pytest.fixture
+def frames():
+    return tiny_frames()
+
+
+def test_a_finished_map_loads_only_vendored_files(frames):
+    fmap = maps.base_map(tiny_district())
+    maps.add_townships(fmap, frames["townships"], {"name": "名称"})
+    maps.add_heat(fmap, frames["communities"], "热力")
+    many = gpd.GeoDataFrame({"name": ["p"] * (maps.CLUSTER_ABOVE + 1)},
+                            geometry=[Point(103.77, 36.05)] * (maps.CLUSTER_ABOVE + 1), crs=4326)
+    maps.add_points(fmap, many, "聚合", {"name": "名称"})
+    html = _rendered(maps.finish(fmap))
+    assert _remote_assets(html) == []
+    assert "/app/static/vendor/leaflet/leaflet.js" in html
+    assert "leaflet.markercluster.js" in html and "leaflet_heat.min.js" in html
+    for file in vendored_files():
+        assert file.is_file(), file
+
+
+def test_legends_layers_scale_bar_and_tooltips(frames):
+    fmap = maps.base_map(tiny_district())
+    maps.add_townships(fmap, frames["townships"], {"name": "名称", "population": "人口"},
+                       values=frames["townships"].set_index("code")["population"],
+                       legend_title="人口")
+    maps.add_points(fmap, frames["religious_sites"], "场所", {"name": "名称"},
+                    popup={"name": "名称", "religion": "宗教"}, color_by="religion",
+                    colors={"伊斯兰教": maps.PALETTE[0]}, legend_title="宗教")
+    html = _rendered(maps.finish(fmap))
+    assert html.count('class="tongxin-legend"') == 2
+    assert "L.control.layers" in html and "L.control.scale" in html
+    assert "人口" in html and "伊斯兰教" in html
+    assert "maxZoom" in html  # MarkerCluster needs it on a map without tiles
+
+
+def test_text_from_data_is_escaped_in_tooltips_popups_and_legends(frames):
+    sites = frames["religious_sites"].assign(name=HOSTILE)
+    fmap = maps.base_map(tiny_district())
+    maps.add_points(fmap, sites, "场所", {"name": "名称"}, popup={"name": "名称"},
+                    color_by="name", colors={HOSTILE: "#000000"}, legend_title=HOSTILE)
+    html = _rendered(maps.finish(fmap))
+    assert HOSTILE not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_choropleth_classes_are_quantiles_with_a_legend_line_each(frames):
+    fills, legend = maps._fills(frames["townships"],
+                                frames["townships"].set_index("code")["population"])
+    assert len(fills) == 2 and fills[0] != fills[1]
+    assert [label for label, _ in legend] == ["500.0 – 750.0", "750.0 – 1,000.0"]
+
+
+def test_standalone_download_inlines_every_script(frames):
+    fmap = maps.base_map(tiny_district())
+    maps.add_townships(fmap, frames["townships"], {"name": "名称"})
+    html = standalone_html(maps.finish(fmap))
+    assert "/app/static/" not in html
+    assert _remote_assets(html) == []
+    assert "L.map(" in html and "leaflet" in html.lower()
+
+
+def test_osm_basemap_carries_its_attribution(frames):
+    html = _rendered(maps.finish(maps.base_map(tiny_district(), "osm")))
+    assert "OpenStreetMap contributors" in html
+
+
+def test_without_keys_only_offline_and_osm_are_offered(monkeypatch):
+    monkeypatch.delenv("TONGXIN_TIANDITU_KEY", raising=False)
+    monkeypatch.delenv("TONGXIN_TILE_URL", raising=False)
+    assert maps.basemap_options() == ["none", "osm"]
+    monkeypatch.setenv("TONGXIN_TILE_URL", "http://10.0.0.1/tiles/{z}/{x}/{y}.png")
+    assert "intranet" in maps.basemap_options()
