@@ -95,10 +95,7 @@ class GeoPackageStore:
 
     def meta(self) -> dict[str, str]:
         """Return the dataset's key/value metadata (``demo`` is ``"true"`` for the demo)."""
-        if META_TABLE not in self.layers():
-            return {}
-        table = pyogrio.read_dataframe(self.path, layer=META_TABLE, read_geometry=False)
-        return dict(zip(table["key"].astype(str), table["value"].astype(str), strict=True))
+        return _read_meta(self.path)
 
     def imports(self) -> list[dict]:
         """Return the latest import of every layer, as recorded in the dataset itself."""
@@ -156,6 +153,7 @@ class GeoPackageStore:
         with self._locked(), self._staged() as staged:
             _write_table(staged, layer, prepared)
             _record_import(staged, record)
+            _mark_real(staged, layer)
             backup = self._commit(staged, reason=layer)
         self._audit({"action": "import", "layer": layer, "file": record.file_name,
                      "sha256": record.sha256, "rows": record.rows, "user": record.user,
@@ -298,6 +296,30 @@ def _record_import(path: Path, record: ImportRecord) -> None:
     pyogrio.write_dataframe(table, path, layer=IMPORTS_TABLE, driver="GPKG")
 
 
+def _read_meta(path: Path) -> dict[str, str]:
+    if META_TABLE not in {str(name) for name, _ in pyogrio.list_layers(path)}:
+        return {}
+    table = pyogrio.read_dataframe(path, layer=META_TABLE, read_geometry=False)
+    return dict(zip(table["key"].astype(str), table["value"].astype(str), strict=True))
+
+
+def _write_meta(path: Path, meta: dict[str, str]) -> None:
+    table = pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})
+    pyogrio.write_dataframe(table, path, layer=META_TABLE, driver="GPKG")
+
+
+def _mark_real(path: Path, layer: str) -> None:
+    """Record that ``layer`` no longer holds demo rows; the dataset is demo while any does."""
+    meta = _read_meta(path)
+    if meta.get("demo") != "true":
+        return
+    remaining = [n for n in meta.get("demo_layers", ",".join(LAYERS)).split(",") if n and
+                 n != layer]
+    meta["demo_layers"] = ",".join(remaining)
+    meta["demo"] = "true" if remaining else "false"
+    _write_meta(path, meta)
+
+
 def create_dataset(path: Path, frames: dict[str, gpd.GeoDataFrame], district: gpd.GeoDataFrame,
                    meta: dict[str, str], record: ImportRecord | None = None) -> None:
     """Write a complete new dataset (every layer, the district boundary and metadata).
@@ -330,8 +352,10 @@ def create_dataset(path: Path, frames: dict[str, gpd.GeoDataFrame], district: gp
             prepared = to_schema_types(schema, frames[name]).to_crs(4326)
             _write_table(staged, name, prepared)
         _write_table(staged, DISTRICT_TABLE, district.to_crs(4326))
-        table = pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})
-        pyogrio.write_dataframe(table, staged, layer=META_TABLE, driver="GPKG")
+        meta = dict(meta)
+        if meta.get("demo") == "true":
+            meta.setdefault("demo_layers", ",".join(LAYERS))
+        _write_meta(staged, meta)
         base = record or ImportRecord("", path.name, "", 0, "system", source="build")
         for name in LAYERS:
             _record_import(staged, ImportRecord(

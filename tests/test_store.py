@@ -127,3 +127,14 @@ def test_a_missing_demo_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError) as info:
         GeoPackageStore(tmp_path / "w.gpkg", tmp_path / "missing.gpkg")
     assert "build_demo.py" in info.value.message("zh")
+
+
+def test_the_dataset_stays_demo_until_every_layer_is_replaced(tiny_store):
+    assert tiny_store.meta()["demo"] == "true"
+    frames = tiny_frames()
+    for name in list(LAYERS)[:-1]:
+        tiny_store.replace(name, frames[name], _record(name, len(frames[name])))
+        assert tiny_store.meta()["demo"] == "true"
+    last = list(LAYERS)[-1]
+    tiny_store.replace(last, frames[last], _record(last, 1))
+    assert tiny_store.meta()["demo"] == "false" and tiny_store.meta()["demo_layers"] == ""

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
-from analysis.scorecard import ScoreInputs
+from analysis.scorecard import ScoreInputs, supervision_list
 from analysis.siting import SitingProposal, propose_stations
 from analysis.units import unit_status
 from storage import Store, open_store
@@ -81,6 +81,15 @@ def _unit_status(version: str, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _supervision(version: str, start: str, end: str) -> pd.DataFrame:
+    period = Period(start, end)
+    inputs = ScoreInputs(_coverage(version), _activity(version, start, end, (), ()),
+                         _unit_status(version, period.end.isoformat()),
+                         _layer("townships", version))
+    return supervision_list(inputs, period.end)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _siting(version: str, k: int, kind: str) -> SitingProposal:
     return propose_stations(_coverage(version), _layer("communities", version),
                             _layer("townships", version), k, kind)
@@ -119,6 +128,11 @@ def units(as_of: pd.Timestamp) -> pd.DataFrame:
 def score_inputs(period: Period, as_of: pd.Timestamp) -> ScoreInputs:
     """Return the scorecard's inputs from the cached analyses for ``period``."""
     return ScoreInputs(coverage(), activity(period), units(as_of), layer("townships"))
+
+
+def supervision(period: Period) -> pd.DataFrame:
+    """Return the supervision list over ``period``, as of its last day (cached per version)."""
+    return _supervision(store().version(), period.start.isoformat(), period.end.isoformat())
 
 
 def siting(k: int, kind: str) -> SitingProposal:

@@ -1,9 +1,229 @@
-"""Placeholder for the scorecard page; replaced by its implementation."""
+"""The scorecard page (考评督办): township scores from the rubric, their map, the supervision list."""
 
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.activity import Period
+from analysis.scorecard import KINDS, Rubric, RubricError, load_rubric, scorecard
+from core import settings
 from core.i18n import t
+from ui import charts, data, downloads, filters, maps
 from ui.sidebar import current_lang
 
-st.header(t("nav.scorecard", current_lang()))
-st.info(t("briefing.placeholder", current_lang()))
+# The supervision list looks back one year from its day: the activity gap limit
+# (activity_gap_days, 365 by default) needs the year's activity to date each category's last.
+SUPERVISION_LOOKBACK = pd.DateOffset(years=1)
+SCORES_FILE = "考评得分.xlsx"
+SUPERVISION_FILE = "督办清单.xlsx"
+# Kinds whose empty "since" means the work was never done (not merely not applicable).
+NEVER_KINDS = ("unit_never", "category_gap")
+# Pixels per township bar, plus room for the title and axis, so 15 bars stay readable.
+BAR_PX, CHART_PAD_PX = 30, 140
+AXIS_ROOM = 1.08  # the axis runs a little past the total, for the score written at a bar's end
+# Streamlit's table row height and border, and the most rows shown before a table scrolls.
+ROW_PX, BORDER_PX, MAX_ROWS_SHOWN = 35, 3, 16
+DATE = "%Y-%m-%d"
+
+
+def _label(ind, lang: str) -> str:
+    return ind.label if lang == "zh" else ind.label_en
+
+
+def _headers(rubric: Rubric, lang: str) -> dict[str, str]:
+    """Return ``{column: header}`` of the score table, one column per rubric indicator."""
+    headers = {"name": t("scorecard.name", lang),
+               "score": t("scorecard.score_column", lang, total=f"{rubric.total:g}"),
+               "rank": t("analysis.rank", lang)}
+    for ind in rubric.indicators:
+        headers[ind.name] = t("scorecard.indicator_column", lang, label=_label(ind, lang),
+                              weight=f"{ind.weight:g}")
+    return headers
+
+
+def score_chart(table: pd.DataFrame, rubric: Rubric, lang: str) -> go.Figure:
+    """Return stacked horizontal bars of the ``table`` townships' points, best on top.
+
+    ``table`` holds rows of :func:`analysis.scorecard.scorecard` in rank order; each bar has
+    one segment per ``rubric`` indicator and the score written at its end.
+    """
+    fig = go.Figure()
+    unit = t("scorecard.points", lang)
+    for i, ind in enumerate(rubric.indicators):
+        fig.add_bar(y=table["name"], x=table[ind.name], orientation="h", name=_label(ind, lang),
+                    marker_color=maps.PALETTE[i % len(maps.PALETTE)],
+                    hovertemplate=f"%{{y}} · {_label(ind, lang)}: %{{x:.2f}} {unit}"
+                                  "<extra></extra>")
+    fig.add_scatter(y=table["name"], x=table["score"], mode="text", showlegend=False,
+                    text=[f"{s:.2f}" for s in table["score"]], textposition="middle right",
+                    hoverinfo="skip")
+    fig.update_layout(barmode="stack", yaxis={"autorange": "reversed"},
+                      legend={"traceorder": "normal"},
+                      xaxis={"range": [0, rubric.total * AXIS_ROOM], "title": unit})
+    height = BAR_PX * len(table) + CHART_PAD_PX
+    return charts.styled(fig, t("scorecard.chart_title", lang, total=f"{rubric.total:g}"),
+                         height=height)
+
+
+def score_map(table: pd.DataFrame, rubric: Rubric, lang: str,
+              f: filters.Filters) -> folium.Map:
+    """Return the finished map of townships coloured by score (the whole district's ``table``).
+
+    The tooltip gives the score, the rank and each indicator's points; the townships chosen
+    in ``f`` are outlined, on ``f``'s basemap.
+    """
+    towns = data.layer("townships").copy()
+    codes = towns["code"].astype(str)
+    total = f"{rubric.total:g}"
+    towns["score_text"] = codes.map(lambda c: t("analysis.score_of", lang, total=total,
+                                                score=f"{table.at[c, 'score']:.2f}")
+                                    if c in table.index else None)
+    towns["rank_text"] = codes.map(lambda c: t("scorecard.rank_of", lang, count=len(table),
+                                               rank=table.at[c, "rank"])
+                                   if c in table.index else None)
+    fields = {"name": t("map.name", lang), "score_text": t("analysis.score", lang),
+              "rank_text": t("analysis.rank", lang)}
+    for ind in rubric.indicators:
+        towns[ind.name] = codes.map(table[ind.name]).map(lambda v: f"{v:.2f}",
+                                                          na_action="ignore")
+        fields[ind.name] = _label(ind, lang)
+    fmap = maps.base_map(data.district(), f.basemap, lang)
+    maps.add_townships(fmap, towns, fields, lang, values=table["score"],
+                       legend_title=t("scorecard.map_legend", lang),
+                       name=t("scorecard.map_layer", lang), selected=f.townships)
+    return maps.finish(fmap)
+
+
+def supervision_frame(items: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return supervision ``items`` plus words: ``kind_label``, ``since_text``, ``overdue_text``."""
+    out = items.copy()
+    out["kind_label"] = [t(f"analysis.kind.{k}", lang) for k in out["kind"]]
+    out["since_text"] = [d.strftime(DATE) if pd.notna(d) else "" for d in out["since"]]
+    out["overdue_text"] = [
+        t("analysis.overdue_days", lang, days=int(d)) if pd.notna(d)
+        else t("analysis.never_done", lang) if k in NEVER_KINDS else ""
+        for d, k in zip(out["overdue_days"], out["kind"], strict=True)]
+    # A category gap's ref repeats its item (the category): show it once.
+    out["ref_text"] = out["ref"].where(out["ref"] != out["item"], "")
+    return out
+
+
+def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
+    with st.spinner(t("common.computing", lang)):
+        table = scorecard(data.score_inputs(f.period, f.as_of), rubric)
+    st.caption(t("scorecard.period_caption", lang, start=f.period.start.strftime(DATE),
+                 end=f.period.end.strftime(DATE), as_of=f.as_of.strftime(DATE),
+                 total=f"{rubric.total:g}", count=len(table)))
+    shown = table[table.index.isin(f.townships)] if f.townships else table
+    if shown.empty:
+        st.info(t("common.empty", lang))
+        return
+    kpi = st.columns(4)
+    kpi[0].metric(t("scorecard.towns_scored", lang), len(shown))
+    kpi[1].metric(t("scorecard.mean", lang), f"{shown['score'].mean():.2f}")
+    best, worst = shown.iloc[0], shown.iloc[-1]
+    kpi[2].metric(t("scorecard.best", lang), f"{best['score']:.2f}", best["name"],
+                  delta_color="off", delta_arrow="off")
+    kpi[3].metric(t("scorecard.worst", lang), f"{worst['score']:.2f}", worst["name"],
+                  delta_color="off", delta_arrow="off")
+    st.subheader(t("scorecard.table_heading", lang))
+    headers = _headers(rubric, lang)
+    # On screen the headers are short, the points in their tooltips, so that every indicator
+    # fits in the page's width; the Excel file keeps the points in its headers.
+    short = {"name": headers["name"], "score": t("analysis.score", lang),
+             "rank": headers["rank"], **{i.name: _label(i, lang) for i in rubric.indicators}}
+    config = {short[c]: st.column_config.NumberColumn(format="%.2f", help=headers[c])
+              for c in short if c not in ("name", "rank")}
+    st.dataframe(shown[list(headers)].rename(columns=short), hide_index=True,
+                 height=_table_height(len(shown)), column_config=config)
+    st.caption(t("scorecard.weights", lang, total=f"{rubric.total:g}", weights=t(
+        "scorecard.weight_sep", lang).join(t("scorecard.weight", lang, label=_label(i, lang),
+                                             weight=f"{i.weight:g}")
+                                           for i in rubric.indicators)))
+    downloads.excel_button(shown, headers, SCORES_FILE, lang)
+    left, right = st.columns(2)
+    with left:
+        charts.show(score_chart(shown, rubric, lang), key="scorecard_chart")
+    with right:
+        st.markdown(f"**{t('scorecard.map_heading', lang)}**")
+        fmap = score_map(table, rubric, lang, f)
+        filters.select_township(maps.show(fmap, key="scorecard_map"))
+        st.caption(t("scorecard.map_caption", lang))
+        maps.download(fmap, "tongxin-scorecard.html", lang)
+
+
+def _table_height(rows: int) -> int:
+    # Every township in view at once (a district has about 15), longer lists scroll.
+    return ROW_PX * (min(rows, MAX_ROWS_SHOWN) + 1) + BORDER_PX
+
+
+def supervision_period(as_of: pd.Timestamp) -> Period:
+    """Return the year ending on ``as_of`` that the supervision list is computed over."""
+    day = pd.Timestamp(as_of).normalize()
+    return Period.between(day - SUPERVISION_LOOKBACK + pd.Timedelta(days=1), day)
+
+
+def _supervision(lang: str, f: filters.Filters) -> None:
+    st.subheader(t("scorecard.sup_heading", lang))
+    period = supervision_period(f.as_of)
+    with st.spinner(t("common.computing", lang)):
+        items = data.supervision(period)
+    st.caption(t("scorecard.sup_caption", lang, as_of=period.end.strftime(DATE),
+                 start=period.start.strftime(DATE), end=period.end.strftime(DATE),
+                 gap=settings.get("activity_gap_days"),
+                 overdue=settings.get("contact_overdue_days")))
+    if items.empty:
+        st.success(t("scorecard.sup_none", lang))
+        return
+    kinds = st.multiselect(t("scorecard.sup_kinds", lang), list(KINDS), key="sc_kinds",
+                           format_func=lambda k: t(f"analysis.kind.{k}", lang),
+                           placeholder=t("scorecard.sup_all_kinds", lang))
+    shown = f.township_rows(items)
+    if kinds:
+        shown = shown[shown["kind"].isin(kinds)]
+    if shown.empty:
+        st.info(t("common.empty", lang))
+        return
+    shown = supervision_frame(shown, lang)
+    counts = shown.groupby("kind", sort=False).size()
+    cells = st.columns(len(counts) + 1)
+    cells[0].metric(t("scorecard.sup_total", lang), len(shown))
+    for cell, (kind, count) in zip(cells[1:], counts.items(), strict=True):
+        cell.metric(t(f"analysis.kind.{kind}", lang), int(count))
+    headers = {"severity": t("scorecard.col_severity", lang),
+               "township_name": t("scorecard.name", lang),
+               "kind_label": t("scorecard.col_kind", lang),
+               "item": t("scorecard.col_item", lang), "ref_text": t("scorecard.col_ref", lang),
+               "since_text": t("scorecard.col_since", lang),
+               "overdue_text": t("scorecard.col_overdue", lang)}
+    scale = t("scorecard.weight_sep", lang).join(f"{t(f'analysis.kind.{k}', lang)} {v}"
+                                                 for k, v in KINDS.items())
+    urgency = st.column_config.NumberColumn(
+        width="small", help=t("scorecard.severity_help", lang, kinds=scale))
+    st.dataframe(shown[list(headers)].rename(columns=headers), hide_index=True,
+                 height=_table_height(len(shown)), column_config={headers["severity"]: urgency})
+    downloads.excel_button(shown, headers, SUPERVISION_FILE, lang)
+
+
+def render() -> None:
+    """Draw the scorecard page: scores, their chart and map, then the supervision list."""
+    lang = current_lang()
+    f = filters.current()
+    st.header(t("scorecard.heading", lang))
+    try:
+        rubric = load_rubric()
+    except RubricError as exc:
+        # The rubric is configuration an administrator edits: say what to fix, no traceback.
+        st.error(t("scorecard.rubric_error", lang, path=settings.path("rubric")))
+        st.code(str(exc), language=None)
+    else:
+        _scores(lang, f, rubric)
+    _supervision(lang, f)
+
+
+# Streamlit runs a page as "__main__"; the tests import the helpers above without drawing.
+if __name__ == "__main__":
+    render()

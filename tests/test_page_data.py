@@ -1,0 +1,178 @@
+"""The data page: layer status, templates, checking and importing uploads, backups, audit log."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core import settings
+from core.i18n import t
+from layers import LAYERS
+from storage.gpkg import GeoPackageStore, create_dataset
+from tests.conftest import DATA, ROOT, read_layers
+
+PAGE = "views/data.py"
+GOOD, BAD = DATA / "layers" / "units_good.csv", DATA / "layers" / "units_bad.csv"
+WEBPAGE = DATA / "read" / "webpage.geojson"
+
+
+def _fresh_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_caches():
+    # Caches outlive an AppTest in the process: start from this test's working file, and
+    # leave no store pointing at it (these tests change its data) for the tests that follow.
+    _fresh_caches()
+    yield
+    _fresh_caches()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def app(demo_env) -> AppTest:
+    return _app()
+
+
+def _entry(layer: str, path, crs: str = "") -> dict:
+    """Return what the page keeps in session state after checking ``path``."""
+    from views.data import check_file
+
+    return {"layer": layer, "crs": crs, "name": path.name, "content": path.read_bytes(),
+            "report": check_file(layer, path, crs)}
+
+
+def test_layers_show_the_demos_rows_and_last_import(app):
+    table = app.dataframe[0].value
+    expected = {LAYERS[name].label: len(frame) for name, frame in read_layers().items()}
+    assert dict(zip(table["图层"], table["条数"], strict=True)) == expected
+    assert expected["驻区单位"] == 45 and expected["宗教活动场所"] == 95
+    assert set(table["文件"]) == {"tongxin-demo.gpkg"} and set(table["来源"]) == {"示例数据生成"}
+    assert any("示例数据" in i.value for i in app.info)
+    templates = [b for b in app.download_button if b.key.startswith("tpl-")]
+    assert len(templates) == len(LAYERS)
+    assert app.file_uploader[0].allowed_type == [
+        ".xlsx", ".csv", ".geojson", ".json", ".zip", ".gpkg", ".kml", ".kmz"]
+
+
+def test_a_template_is_an_excel_workbook(demo_env):
+    from views.data import _template_bytes
+
+    assert _template_bytes("units")[:2] == b"PK"
+
+
+def test_a_good_file_checks_and_imports(demo_env):
+    import ui.data as data
+    from views.data import check_upload, import_upload, report_table
+
+    content = GOOD.read_bytes()
+    report = check_upload("units", GOOD.name, content)
+    assert report.ok and report.rows == 2
+    table = report_table(report, "zh")
+    assert set(table["level"]) == {"提醒"}  # only the undeclared-CRS warning
+    report, backup = import_upload("units", GOOD.name, content)
+    assert backup is not None and backup.reason == "units"
+    assert len(data.layer("units")) == 2
+    last = data.store().audit()[-1]
+    assert (last["action"], last["user"], last["file"]) == ("import", "dashboard", GOOD.name)
+
+
+def test_a_bad_file_is_reported_row_by_row(demo_env):
+    from views.data import check_file, report_table
+
+    table = report_table(check_file("units", BAD), "zh")
+    row2 = table[(table["row"] == "2") & (table["column"] == "单位类别")]
+    assert len(row2) == 1 and row2["level"].iloc[0] == "错误"
+    assert "省属高校" in row2["problem"].iloc[0]
+    assert set(table[table["row"] == "3"]["column"]) >= {"走访对接日期", "联席会议成员"}
+
+
+def test_the_page_shows_a_bad_report_without_an_import_button(app):
+    app.session_state["data_report"] = _entry("units", BAD)
+    app.run()
+    assert not app.exception
+    assert any("检查未通过" in e.value for e in app.error)
+    shown = app.table[0].value
+    assert list(shown.columns) == ["类别", "行/要素", "列", "问题"]
+    assert ((shown["行/要素"] == "2") & (shown["列"] == "单位类别")).any()
+    assert not [b for b in app.button if b.key == "data_import"]
+
+
+def test_a_web_page_saved_as_geojson_gets_a_clear_message(app):
+    app.session_state["data_report"] = _entry("religious_sites", WEBPAGE)
+    app.run()
+    assert not app.exception
+    shown = app.table[0].value
+    assert len(shown) == 1 and shown["行/要素"].iloc[0] == "（整个文件）"
+    assert "网页（HTML）" in shown["问题"].iloc[0]
+
+
+def test_a_good_report_imports_in_demo_mode_and_every_page_sees_it(app):
+    app.session_state["data_report"] = _entry("units", GOOD)
+    app.run()
+    assert any("检查通过" in s.value for s in app.success)
+    assert any(c.value == t("data.import_allowed", "zh") for c in app.caption)
+    app.button(key="data_import").click().run()
+    assert not app.exception
+    assert any("已导入“驻区单位”2 条" in s.value for s in app.success)
+    table = app.dataframe[0].value
+    assert table.loc[table["图层"] == "驻区单位", "条数"].iloc[0] == 2
+    assert "data_report" not in app.session_state
+    # The audit log shows the import first; the backup can be restored.
+    audit = app.dataframe[-1].value
+    assert audit["操作"].iloc[0] == "导入" and audit["操作人"].iloc[0] == "dashboard"
+    app.button(key="data_restore").click().run()
+    assert not app.exception
+    assert any("已恢复备份" in s.value for s in app.success)
+    table = app.dataframe[0].value
+    assert table.loc[table["图层"] == "驻区单位", "条数"].iloc[0] == 45
+
+
+def test_an_upload_through_the_widget_is_checked(app):
+    app.selectbox(key="data_layer").set_value("units").run()
+    app.file_uploader[0].set_value((BAD.name, BAD.read_bytes(), "text/csv")).run()
+    assert not app.exception
+    assert any("检查未通过" in e.value for e in app.error)
+    assert (app.table[0].value["列"] == "单位类别").any()
+
+
+def test_real_data_cannot_be_imported_or_restored_from_the_page(tmp_path, monkeypatch):
+    from layers.importer import import_file
+    from storage import open_store
+
+    # The demo's layers, saved as a dataset that is not marked as the demo.
+    shipped = GeoPackageStore(settings.path("demo"), settings.path("demo"))
+    real = tmp_path / "real.gpkg"
+    create_dataset(real, {name: shipped.read(name) for name in LAYERS},
+                   shipped.read_district(), {"demo": "false"})
+    monkeypatch.setenv("TONGXIN_DEMO", str(real))
+    monkeypatch.setenv("TONGXIN_DATA", str(tmp_path / "work" / "tongxin.gpkg"))
+    import_file("units", GOOD, store=open_store(), user="tester")  # so there is a backup
+    at = _app()
+    assert not any("示例数据" in i.value for i in at.info)
+    at.session_state["data_report"] = _entry("units", GOOD)
+    at.run()
+    assert not at.exception
+    assert at.button(key="data_import").disabled
+    assert at.button(key="data_restore").disabled
+    captions = {c.value for c in at.caption}
+    assert {t("data.import_blocked", "zh"), t("data.restore_blocked", "zh")} <= captions
+
+
+def test_english_labels(app):
+    app.sidebar.radio(key="lang_choice").set_value("en").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert list(table.columns[:2]) == ["Layer", "Rows"]
+    assert "Stationed units" in set(table["Layer"])
+    assert any(h.value == "Data management" for h in app.header)
