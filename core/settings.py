@@ -55,10 +55,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tile_url", "",
             "XYZ tile URL of an intranet basemap server ({z}/{x}/{y}); offered as a basemap "
             "when set."),
+    Setting("tile_crs", "wgs84",
+            "Coordinate system of the intranet tiles: wgs84 (also CGCS2000) or gcj02, in which "
+            "case the data is shifted to match them."),
     Setting("tile_attribution", "",
             "Attribution shown for the intranet basemap (its owner and licence)."),
     Setting("tianditu_key", "",
             "Tianditu (天地图) key; the Tianditu basemap is offered when set."),
+    Setting("briefing_seconds", 30,
+            "How long the briefing screen shows each view before rotating (the URL parameter "
+            "?interval= overrides it)."),
     Setting("user", "",
             "Name written to the audit log for command-line imports; defaults to the login name."),
 )

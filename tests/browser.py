@@ -33,16 +33,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(data_path: Path, timeout: float = 60.0) -> Iterator[str]:
-    """Run the dashboard on a free loopback port with its own working dataset; yield its URL."""
+def streamlit_server(data_path: Path, timeout: float = 60.0,
+                     base_path: str = "") -> Iterator[str]:
+    """Run the dashboard on a free loopback port with its own working dataset; yield its URL.
+
+    ``base_path`` serves it under a prefix, as behind a reverse proxy (``/tongxin/...``).
+    """
     port = _free_port()
     env = {**os.environ, "TONGXIN_DATA": str(data_path), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.baseUrlPath", base_path],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path else "")
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import geopandas as gpd
@@ -13,6 +14,11 @@ from ui import maps
 from ui.assets import standalone_html, vendored_files
 
 HOSTILE = '<img src=x onerror=alert(1)>'
+
+
+def _js(text: str) -> str:
+    """Return ``text`` as folium writes it inside JavaScript options (JSON-escaped)."""
+    return json.dumps(text)[1:-1]
 
 
 def _rendered(fmap) -> str:
@@ -96,3 +102,28 @@ def test_without_keys_only_offline_and_osm_are_offered(monkeypatch):
     assert maps.basemap_options() == ["none", "osm"]
     monkeypatch.setenv("TONGXIN_TILE_URL", "http://10.0.0.1/tiles/{z}/{x}/{y}.png")
     assert "intranet" in maps.basemap_options()
+
+
+def test_gcj02_tiles_shift_the_data_to_match_them(frames, monkeypatch):
+    from layers._coords import gcj02_to_wgs84
+    monkeypatch.setenv("TONGXIN_TILE_URL", "http://tiles.intranet/{z}/{x}/{y}.png")
+    monkeypatch.setenv("TONGXIN_TILE_ATTRIBUTION", "© 区自然资源局")
+    sites = frames["religious_sites"]
+    plain = maps.base_map(tiny_district(), "intranet")
+    assert maps.on_tiles(plain, sites) is sites  # WGS84 tiles: nothing moves
+    monkeypatch.setenv("TONGXIN_TILE_CRS", "gcj02")
+    fmap = maps.base_map(tiny_district(), "intranet")
+    shifted = maps.on_tiles(fmap, sites)
+    lng, lat = gcj02_to_wgs84(shifted.geometry.x.to_numpy(), shifted.geometry.y.to_numpy())
+    assert abs(lng[0] - sites.geometry.x.iloc[0]) < 1e-7 and abs(lat[0] - sites.geometry.y.iloc[0]) < 1e-7
+    assert abs(shifted.geometry.x.iloc[0] - sites.geometry.x.iloc[0]) > 1e-4  # hundreds of metres
+    html = _rendered(maps.finish(fmap))
+    assert "tiles.intranet" in html and _js("区自然资源局") in html
+    assert "maxZoom" in html
+
+
+def test_tianditu_needs_its_key_and_says_whose_tiles_they_are(frames, monkeypatch):
+    monkeypatch.setenv("TONGXIN_TIANDITU_KEY", "abc123")
+    assert "tianditu" in maps.basemap_options()
+    html = _rendered(maps.finish(maps.base_map(tiny_district(), "tianditu")))
+    assert "vec_w" in html and "cva_w" in html and "tk=abc123" in html and _js("天地图") in html

@@ -10,6 +10,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
 from branca.element import MacroElement, Template
 from folium.plugins import FastMarkerCluster, HeatMap
@@ -17,6 +18,7 @@ from streamlit_folium import st_folium
 
 from core import settings
 from core.i18n import t
+from layers._coords import wgs84_to_gcj02
 from ui.assets import localise, standalone_html
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
@@ -59,6 +61,10 @@ def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
     # MarkerCluster stops the rest of the map script. Set it on the map itself.
     fmap.options["maxZoom"] = MAX_ZOOM
     _add_basemap(fmap, basemap, lang)
+    # Tiles drawn in GCJ-02 (most Chinese web maps) sit a few hundred metres off WGS84 data:
+    # shift the data to the tiles rather than show everything misplaced.
+    fmap._tongxin_gcj = basemap == "intranet" and str(settings.get("tile_crs")) == "gcj02"
+    district = on_tiles(fmap, district)
     minx, miny, maxx, maxy = district.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.GeoJson(_geojson(district[["geometry"]]), name=t("map.district", lang),
@@ -93,6 +99,36 @@ def _add_basemap(fmap: folium.Map, basemap: str, lang: str | None) -> None:
     elif basemap == "intranet" and settings.get("tile_url"):
         folium.TileLayer(settings.get("tile_url"), name=t("map.basemap.intranet", lang),
                          attr=str(settings.get("tile_attribution"))).add_to(fmap)
+
+
+def on_tiles(fmap: folium.Map, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``frame`` in the coordinates of the map's tiles (GCJ-02 when they are).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A map from :func:`base_map`.
+    frame : geopandas.GeoDataFrame
+        Rows in EPSG:4326.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``frame`` itself, or a copy with its geometry shifted to GCJ-02.
+    """
+    if not getattr(fmap, "_tongxin_gcj", False) or frame.empty:
+        return frame
+
+    def shift(coords: np.ndarray) -> np.ndarray:
+        lng, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+        return np.column_stack([lng, lat])
+
+    shifted = frame.copy()
+    present = shifted.geometry.notna().to_numpy()
+    values = shifted.geometry.to_numpy(dtype=object)
+    values[present] = shapely.transform(values[present], shift)
+    shifted.geometry = gpd.GeoSeries(values, index=frame.index, crs=frame.crs)
+    return shifted
 
 
 def _geojson(frame: gpd.GeoDataFrame) -> str:
@@ -166,6 +202,7 @@ def add_townships(fmap: folium.Map, townships: gpd.GeoDataFrame, fields: Mapping
     folium.GeoJson
         The layer; its features carry ``code`` so a click can filter the page.
     """
+    townships = on_tiles(fmap, townships)
     shown = escaped(townships, list(fields))
     shown["code"] = townships["code"].astype(str).to_numpy()
     shown["_urban"] = townships["urban"].fillna(False).astype(bool).to_numpy()
@@ -257,7 +294,7 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
     show : bool
         Whether the layer starts visible.
     """
-    placed = points[points.geometry.notna() & ~points.geometry.is_empty]
+    placed = on_tiles(fmap, points[points.geometry.notna() & ~points.geometry.is_empty])
     group = folium.FeatureGroup(name=name, show=show)
     if len(placed) > CLUSTER_ABOVE:
         xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
@@ -312,7 +349,7 @@ def add_service_areas(fmap: folium.Map, stations: gpd.GeoDataFrame, radii: np.nd
         Whether the layer starts visible.
     """
     group = folium.FeatureGroup(name=name, show=show)
-    for geom, radius in zip(stations.geometry, radii, strict=True):
+    for geom, radius in zip(on_tiles(fmap, stations).geometry, radii, strict=True):
         if geom is not None and radius > 0:
             folium.Circle([round(geom.y, COORD_DECIMALS), round(geom.x, COORD_DECIMALS)],
                           radius=float(radius), color=color, weight=1, fill=True,
@@ -322,7 +359,7 @@ def add_service_areas(fmap: folium.Map, stations: gpd.GeoDataFrame, radii: np.nd
 
 def add_heat(fmap: folium.Map, points: gpd.GeoDataFrame, name: str, show: bool = True) -> None:
     """Add a heat layer of point density (the vendored Leaflet.heat)."""
-    placed = points[points.geometry.notna()]
+    placed = on_tiles(fmap, points[points.geometry.notna()])
     xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
                           placed.geometry.x.round(COORD_DECIMALS)]).tolist()
     HeatMap(xy, name=name, radius=14, blur=18, min_opacity=0.3, show=show).add_to(fmap)
@@ -332,7 +369,8 @@ _LEGEND = Template("""
 {% macro html(this, kwargs) %}
 <div class="tongxin-legend" style="position:absolute;z-index:9999;{{ this.position }};
   background:rgba(255,255,255,0.92);padding:8px 10px;border-radius:6px;
-  box-shadow:0 1px 4px rgba(0,0,0,0.3);font-size:13px;line-height:1.5;max-width:260px;">
+  box-shadow:0 1px 4px rgba(0,0,0,0.3);font-size:13px;line-height:1.5;max-width:260px;
+  font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif;">
   <div style="font-weight:600;margin-bottom:4px;">{{ this.title }}</div>
   {% for label, colour in this.entries %}
   <div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;
