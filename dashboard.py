@@ -1,25 +1,30 @@
-"""Tongxin's entry point: page config, the shared sidebar, and the page router."""
+"""Tongxin's entry point: page config, sign-in, the shared sidebar, and the page router."""
 
 import streamlit as st
 
 from core.i18n import t
-from ui import filters, sidebar
+from ui import auth, filters, sidebar
 
 st.set_page_config(page_title="同心 Tongxin", page_icon="◎", layout="wide")
 lang = sidebar.render()
+user = auth.gate(lang)
 # Pages live in views/ (not pages/, which would switch Streamlit to its older multipage mode).
-# Each page's URL path is fixed: links, bookmarks and tests use them.
+# Each page's URL path is fixed: links, bookmarks and tests use them. The last field is the
+# permission a page needs: the briefing screen's display account sees only its own page.
 PAGES = [
-    ("views/overview.py", "nav.overview", ""),
-    ("views/workstations.py", "nav.workstations", "workstations"),
-    ("views/activities.py", "nav.activities", "activities"),
-    ("views/units.py", "nav.units", "units"),
-    ("views/sites.py", "nav.sites", "sites"),
-    ("views/scorecard.py", "nav.scorecard", "scorecard"),
-    ("views/data.py", "nav.data", "data"),
-    ("views/briefing.py", "nav.briefing", "briefing"),
+    ("views/overview.py", "nav.overview", "", "browse"),
+    ("views/workstations.py", "nav.workstations", "workstations", "browse"),
+    ("views/activities.py", "nav.activities", "activities", "browse"),
+    ("views/units.py", "nav.units", "units", "browse"),
+    ("views/sites.py", "nav.sites", "sites", "browse"),
+    ("views/scorecard.py", "nav.scorecard", "scorecard", "browse"),
+    ("views/data.py", "nav.data", "data", "browse"),
+    ("views/briefing.py", "nav.briefing", "briefing", "briefing"),
 ]
-page = st.navigation([st.Page(path, title=t(key, lang), url_path=url, default=not url)
-                      for path, key, url in PAGES])
+allowed = [p for p in PAGES if auth.can(p[3])]
+page = st.navigation([st.Page(path, title=t(key, lang), url_path=url,
+                              default=(path == allowed[0][0]))
+                      for path, key, url, _ in allowed])
+auth.sidebar(lang)
 filters.render(lang)
 page.run()

@@ -65,6 +65,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("briefing_seconds", 30,
             "How long the briefing screen shows each view before rotating (the URL parameter "
             "?interval= overrides it)."),
+    Setting("accounts", "data/working/accounts.json",
+            "File of user accounts (bcrypt password hashes and roles). With no enabled account "
+            "the dashboard runs as a read-only demo."),
+    Setting("session_idle_minutes", 30,
+            "A signed-in session that has been idle this long must sign in again."),
     Setting("user", "",
             "Name written to the audit log for command-line imports; defaults to the login name."),
 )

@@ -123,9 +123,12 @@ def _check(args: argparse.Namespace, lang: str) -> int:
 
 
 def _import(args: argparse.Namespace, lang: str) -> int:
+    from auth.guard import authorise
     from layers.importer import import_file
 
-    report, backup = import_file(args.layer, args.file, crs=args.crs, part=args.part)
+    user = authorise("import", lang)
+    report, backup = import_file(args.layer, args.file, crs=args.crs, part=args.part,
+                                 user=user)
     _print_report(report, args, lang, imported=backup)
     return EXIT_OK if report.ok else EXIT_INVALID
 
@@ -227,10 +230,12 @@ def _backups(args: argparse.Namespace, lang: str) -> int:
 
 
 def _restore(args: argparse.Namespace, lang: str) -> int:
+    from auth.guard import authorise
     from layers.importer import current_user
     from storage import open_store
 
-    saved = open_store().restore(args.backup, user=current_user())
+    user = authorise("restore", lang) or current_user()
+    saved = open_store().restore(args.backup, user=user)
     print(t("cli.restored", lang, backup=args.backup, saved=saved.id))
     return EXIT_OK
 

@@ -54,5 +54,8 @@ class Store(Protocol):
     def restore(self, backup_id: str, user: str) -> Backup:
         """Make a backup the working dataset again (the current one is backed up first)."""
 
+    def record(self, entry: dict) -> None:
+        """Append an entry (who did what) to the audit log."""
+
     def audit(self) -> list[dict]:
         """Return the audit log, oldest first."""

@@ -40,7 +40,8 @@ def streamlit_server(data_path: Path, timeout: float = 60.0,
     ``base_path`` serves it under a prefix, as behind a reverse proxy (``/tongxin/...``).
     """
     port = _free_port()
-    env = {**os.environ, "TONGXIN_DATA": str(data_path), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "TONGXIN_DATA": str(data_path), "PYTHONPATH": str(ROOT),
+           "TONGXIN_ACCOUNTS": str(Path(data_path).with_name("accounts.json"))}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -69,6 +69,8 @@ def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work = tmp_path / "work" / "tongxin.gpkg"
     monkeypatch.setenv("TONGXIN_DATA", str(work))
     monkeypatch.setenv("TONGXIN_USER", "tester")
+    # No accounts unless a test makes some: never the developer's own accounts file.
+    monkeypatch.setenv("TONGXIN_ACCOUNTS", str(tmp_path / "work" / "accounts.json"))
     assert settings.path("demo").is_file(), "run scripts/build_demo.py"
     return work
 

@@ -1,0 +1,1 @@
+"""Who may see and change what: accounts with hashed passwords, roles, and their permissions."""

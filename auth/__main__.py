@@ -1,0 +1,7 @@
+"""Entry point of ``python -m auth``: manage accounts."""
+
+import sys
+
+from auth.cli import main
+
+sys.exit(main())

@@ -1,0 +1,206 @@
+"""The accounts file: users, their roles and bcrypt password hashes; changes are audited."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import bcrypt
+
+from core import settings
+from layers._errors import TongxinError
+
+# What each role may do. "display" is the briefing-room screen: it sees only /briefing.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "viewer": frozenset({"browse", "briefing"}),
+    "editor": frozenset({"browse", "briefing", "import", "restore"}),
+    "admin": frozenset({"browse", "briefing", "import", "restore", "accounts"}),
+    "display": frozenset({"briefing"}),
+}
+ROLES = tuple(PERMISSIONS)
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
+
+
+class AccountError(TongxinError):
+    """An account operation that cannot be done (unknown user, bad role, weak password...)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One user. ``secret_hash`` is a bcrypt hash of the password (or a display token)."""
+
+    username: str
+    role: str
+    secret_hash: str
+    name: str = ""
+    email: str = ""
+    disabled: bool = False
+    created: str = ""
+    updated: str = ""
+
+    def can(self, permission: str) -> bool:
+        """Return whether this account's role grants ``permission``."""
+        return not self.disabled and permission in PERMISSIONS.get(self.role, frozenset())
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _hash(secret: str) -> str:
+    return bcrypt.hashpw(secret.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+
+
+def _matches(secret: str, hashed: str) -> bool:
+    try:
+        return bcrypt.checkpw(secret.encode("utf-8"), hashed.encode("ascii"))
+    except ValueError:
+        return False
+
+
+class AccountStore:
+    """The accounts file (JSON, written atomically, readable by its owner only).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file; absent means no accounts.
+    audit : callable, optional
+        Called with a dict for every change (who did what), e.g. the dataset's audit log.
+    """
+
+    def __init__(self, path: Path, audit: Callable[[dict], None] | None = None) -> None:
+        self.path = Path(path)
+        self._audit = audit or (lambda entry: None)
+
+    @classmethod
+    def from_settings(cls, audit: Callable[[dict], None] | None = None) -> AccountStore:
+        """Return the store at the ``accounts`` setting's path."""
+        return cls(settings.path("accounts"), audit)
+
+    def all(self) -> list[Account]:
+        """Return every account, enabled or not."""
+        if not self.path.is_file():
+            return []
+        with open(self.path, encoding="utf-8") as fh:
+            return [Account(**row) for row in json.load(fh).get("accounts", [])]
+
+    def active(self) -> bool:
+        """Return whether any enabled account exists (otherwise: the read-only demo)."""
+        return any(not a.disabled for a in self.all())
+
+    def get(self, username: str) -> Account:
+        """Return the account called ``username``."""
+        for account in self.all():
+            if account.username == username:
+                return account
+        raise AccountError("auth.unknown_user", user=username)
+
+    def add(self, username: str, role: str, secret: str | None, actor: str, name: str = "",
+            email: str = "") -> tuple[Account, str]:
+        """Create an account; a display account gets a random token instead of a password.
+
+        Parameters
+        ----------
+        username : str
+            2-32 letters, digits, ``_ . -``.
+        role : str
+            One of :data:`ROLES`.
+        secret : str, optional
+            The password (at least 8 characters); ignored for ``display``.
+        actor : str
+            Who creates it, for the audit log.
+        name, email : str
+            Display name, and the e-mail single sign-on matches.
+
+        Returns
+        -------
+        tuple
+            The account and its secret (the password, or the generated display token).
+        """
+        if not _USERNAME.match(username):
+            raise AccountError("auth.bad_username", user=username)
+        if role not in ROLES:
+            raise AccountError("auth.bad_role", role=role, roles=", ".join(ROLES))
+        if any(a.username == username for a in self.all()):
+            raise AccountError("auth.exists", user=username)
+        if role == "display":
+            secret = secrets.token_urlsafe(24)
+        self._check_password(secret)
+        account = Account(username, role, _hash(secret), name, email, False, _now(), _now())
+        self._save([*self.all(), account])
+        self._audit({"action": "account_add", "account": username, "role": role, "user": actor})
+        return account, secret
+
+    def set_disabled(self, username: str, disabled: bool, actor: str) -> Account:
+        """Disable (or enable again) an account; a disabled account cannot sign in."""
+        account = replace(self.get(username), disabled=disabled, updated=_now())
+        self._put(account)
+        action = "account_disable" if disabled else "account_enable"
+        self._audit({"action": action, "account": username, "user": actor})
+        return account
+
+    def reset(self, username: str, secret: str | None, actor: str) -> tuple[Account, str]:
+        """Set a new password (a new token for a display account)."""
+        account = self.get(username)
+        if account.role == "display":
+            secret = secrets.token_urlsafe(24)
+        self._check_password(secret)
+        account = replace(account, secret_hash=_hash(secret), updated=_now())
+        self._put(account)
+        self._audit({"action": "account_reset", "account": username, "user": actor})
+        return account, secret
+
+    def authenticate(self, username: str, secret: str) -> Account | None:
+        """Return the enabled account whose password is ``secret``, else None."""
+        try:
+            account = self.get(username)
+        except AccountError:
+            # Spend the same time as a real check, so timing does not tell who exists.
+            _matches(secret, _hash("x" * MIN_PASSWORD))
+            return None
+        if account.disabled or account.role == "display" or not _matches(secret,
+                                                                         account.secret_hash):
+            return None
+        return account
+
+    def authenticate_token(self, token: str) -> Account | None:
+        """Return the enabled display account whose token is ``token``, else None."""
+        for account in self.all():
+            if account.role == "display" and not account.disabled and _matches(
+                    token, account.secret_hash):
+                return account
+        return None
+
+    def by_email(self, email: str) -> Account | None:
+        """Return the enabled account with this e-mail (for single sign-on), else None."""
+        wanted = email.strip().lower()
+        for account in self.all():
+            if wanted and account.email.lower() == wanted and not account.disabled:
+                return account
+        return None
+
+    @staticmethod
+    def _check_password(secret: str | None) -> None:
+        if not secret or len(secret) < MIN_PASSWORD:
+            raise AccountError("auth.weak_password", minimum=MIN_PASSWORD)
+
+    def _put(self, account: Account) -> None:
+        self._save([account if a.username == account.username else a for a in self.all()])
+
+    def _save(self, accounts: list[Account]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        staged = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        # Owner-only from the first byte: the hashes are not for other local users.
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"accounts": [asdict(a) for a in accounts]}, fh, ensure_ascii=False,
+                      indent=1)
+        os.replace(staged, self.path)

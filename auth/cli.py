@@ -1,0 +1,116 @@
+"""The accounts command line: add, disable, enable, reset and list accounts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+
+from auth.accounts import ROLES, AccountError, AccountStore
+from core.i18n import LANGUAGES, t
+from layers.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, _early_lang, _Parser
+
+
+def _store() -> AccountStore:
+    from storage import open_store
+
+    return AccountStore.from_settings(audit=open_store().record)
+
+
+def _secret(args: argparse.Namespace, lang: str) -> str | None:
+    if getattr(args, "role", None) == "display":
+        return None
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass(t("auth.cli_password", lang, user=args.username))
+
+
+def _actor() -> str:
+    from layers.importer import current_user
+
+    return current_user()
+
+
+def _parser(lang: str) -> _Parser:
+    _Parser.lang = lang
+    parser = _Parser(prog="python -m auth", description=t("auth.cli_description", lang))
+    parser.add_argument("--lang", choices=LANGUAGES)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add = sub.add_parser("add")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--name", default="")
+    add.add_argument("--email", default="")
+    add.add_argument("--password-stdin", action="store_true")
+    for name in ("disable", "enable"):
+        sub.add_parser(name).add_argument("username")
+    reset = sub.add_parser("reset")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true")
+    listing = sub.add_parser("list")
+    listing.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the accounts command line; return 0 done, 1 refused, 2 usage error.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _early_lang(argv)
+    try:
+        args = _parser(lang).parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return _run(args, lang)
+    except AccountError as exc:
+        print(t("cli.error_prefix", lang) + exc.message(lang), file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _run(args: argparse.Namespace, lang: str) -> int:
+    store = _store()
+    if args.command == "add":
+        account, secret = store.add(args.username, args.role, _secret(args, lang), _actor(),
+                                    args.name, args.email)
+        print(t("auth.cli_added", lang, user=account.username, role=account.role))
+        if account.role == "display":
+            print(t("auth.cli_display_url", lang, token=secret))
+    elif args.command in ("disable", "enable"):
+        store.set_disabled(args.username, args.command == "disable", _actor())
+        print(t(f"auth.cli_{args.command}d", lang, user=args.username))
+    elif args.command == "reset":
+        account, secret = store.reset(args.username, _secret(args, lang), _actor())
+        print(t("auth.cli_reset", lang, user=account.username))
+        if account.role == "display":
+            print(t("auth.cli_display_url", lang, token=secret))
+    else:
+        _list(store, args, lang)
+    return EXIT_OK
+
+
+def _list(store: AccountStore, args: argparse.Namespace, lang: str) -> None:
+    accounts = store.all()
+    if args.json:
+        print(json.dumps([{"username": a.username, "role": a.role, "disabled": a.disabled,
+                           "name": a.name, "email": a.email} for a in accounts],
+                         ensure_ascii=False, indent=2))
+        return
+    for a in accounts:
+        state = t("auth.state_disabled" if a.disabled else "auth.state_active", lang)
+        print(t("auth.cli_row", lang, user=a.username, role=a.role, state=state, name=a.name))

@@ -1,0 +1,166 @@
+"""Accounts, roles and sign-in: hashed passwords, audited changes, writes refused to viewers."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from auth.accounts import AccountError, AccountStore
+from auth.cli import main as auth_main
+from layers.cli import main as layers_main
+from storage import open_store
+from tests.conftest import DATA, ROOT
+
+PASSWORD = "correct horse 42"
+
+
+@pytest.fixture
+def accounts(demo_env, tmp_path) -> AccountStore:
+    store = AccountStore.from_settings(audit=open_store().record)
+    store.add("admin1", "admin", PASSWORD, "tester", name="管理员")
+    store.add("editor1", "editor", PASSWORD, "tester")
+    store.add("viewer1", "viewer", PASSWORD, "tester")
+    return store
+
+
+def test_passwords_are_bcrypt_hashes_in_an_owner_only_file(accounts):
+    text = accounts.path.read_text(encoding="utf-8")
+    assert PASSWORD not in text and "$2b$" in text
+    assert stat.S_IMODE(os.stat(accounts.path).st_mode) == 0o600
+
+
+def test_authenticate_reset_disable(accounts):
+    assert accounts.authenticate("editor1", PASSWORD).role == "editor"
+    assert accounts.authenticate("editor1", "wrong password") is None
+    assert accounts.authenticate("nobody", PASSWORD) is None
+    accounts.reset("editor1", "another password", "admin1")
+    assert accounts.authenticate("editor1", PASSWORD) is None
+    assert accounts.authenticate("editor1", "another password") is not None
+    accounts.set_disabled("editor1", True, "admin1")
+    assert accounts.authenticate("editor1", "another password") is None
+    assert not accounts.get("editor1").can("import")
+
+
+def test_every_account_change_is_audited_with_who_did_it(accounts):
+    accounts.set_disabled("viewer1", True, "admin1")
+    entries = [e for e in open_store().audit() if e["action"].startswith("account_")]
+    assert [e["action"] for e in entries] == ["account_add"] * 3 + ["account_disable"]
+    assert entries[-1]["user"] == "admin1" and entries[-1]["account"] == "viewer1"
+
+
+def test_display_accounts_use_a_token_and_cannot_sign_in_with_a_password(accounts):
+    account, token = accounts.add("wall", "display", None, "admin1")
+    assert accounts.authenticate_token(token).username == "wall"
+    assert accounts.authenticate("wall", token) is None
+    assert account.can("briefing") and not account.can("browse") and not account.can("import")
+
+
+@pytest.mark.parametrize(("args", "key"), [
+    (("x", "viewer", PASSWORD), "auth.bad_username"), (("ok_name", "boss", PASSWORD), "auth.bad_role"),
+    (("ok_name", "viewer", "short"), "auth.weak_password"), (("viewer1", "viewer", PASSWORD), "auth.exists")])
+def test_bad_account_requests_are_clear_errors(accounts, args, key):
+    with pytest.raises(AccountError) as info:
+        accounts.add(*args, actor="admin1")
+    assert info.value.key == key and info.value.message("zh") != info.value.message("en")
+
+
+def test_the_accounts_command(demo_env, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert auth_main(["add", "ana", "--role", "editor", "--password-stdin"]) == 0
+    assert auth_main(["add", "wall", "--role", "display"]) == 0
+    assert "/briefing?token=" in capsys.readouterr().out
+    assert auth_main(["disable", "ana"]) == 0
+    assert "已停用" in capsys.readouterr().out
+    assert auth_main(["list", "--json"]) == 0
+    listed = {a["username"]: a for a in json.loads(capsys.readouterr().out)}
+    assert listed["ana"]["disabled"] is True and listed["wall"]["role"] == "display"
+    assert auth_main(["disable", "nobody"]) == 1
+    assert auth_main(["add", "bob"]) == 2  # --role is required
+
+
+@pytest.mark.parametrize(("user", "password", "code", "words"), [
+    ("viewer1", PASSWORD, 1, "无权"), ("editor1", "wrong password", 1, "不正确"),
+    ("", "", 1, "需要登录"), ("editor1", PASSWORD, 0, "已导入")])
+def test_command_line_imports_need_an_account_that_may_import(accounts, monkeypatch, capsys,
+                                                            user, password, code, words):
+    monkeypatch.setenv("TONGXIN_USER", user)
+    monkeypatch.setenv("TONGXIN_PASSWORD", password)
+    before = open_store().version()
+    assert layers_main(["import", "units", str(DATA / "layers" / "units_good.csv")]) == code
+    out, err = capsys.readouterr()
+    assert words in out + err
+    if code:
+        assert open_store().version() == before
+    else:
+        assert open_store().audit()[-1]["user"] == "editor1"
+
+
+def test_a_viewer_may_not_restore_from_the_command_line(accounts, monkeypatch, capsys):
+    monkeypatch.setenv("TONGXIN_USER", "editor1")
+    monkeypatch.setenv("TONGXIN_PASSWORD", PASSWORD)
+    layers_main(["import", "units", str(DATA / "layers" / "units_good.csv")])
+    backup = open_store().backups()[0].id
+    monkeypatch.setenv("TONGXIN_USER", "viewer1")
+    assert layers_main(["restore", backup]) == 1
+    assert "无权" in capsys.readouterr().err
+    assert len(open_store().read("units")) == 2
+
+
+def _app() -> AppTest:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    return at
+
+
+def test_with_accounts_nothing_shows_before_signing_in(accounts):
+    at = _app()
+    assert not at.exception
+    assert len(at.metric) == 0 and at.text_input(key="login_user") is not None
+    at.text_input(key="login_user").set_value("viewer1")
+    at.text_input(key="login_pass").set_value("wrong password")
+    at.button[0].click().run()
+    assert any("不正确" in e.value for e in at.error) and len(at.metric) == 0
+    at.text_input(key="login_pass").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["乡镇(街道)"] == "15"
+    assert any("viewer1" in c.value for c in at.sidebar.caption)
+
+
+def test_an_idle_session_must_sign_in_again(accounts, monkeypatch):
+    at = _app()
+    at.text_input(key="login_user").set_value("editor1")
+    at.text_input(key="login_pass").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert len(at.metric) > 0
+    at.session_state["auth_last_seen"] = 0.0  # idle since 1970
+    at.run()
+    assert len(at.metric) == 0 and any("重新登录" in w.value for w in at.warning)
+
+
+def test_the_display_account_sees_only_the_briefing_screen(accounts):
+    _, token = accounts.add("wall", "display", None, "admin1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.query_params["token"] = token
+    at.query_params["interval"] = "3600"
+    at.run()
+    assert not at.exception
+    bodies = "\n".join(e.proto.body for e in at.get("html"))
+    assert "tx-top" in bodies  # the briefing screen is the only, default page
+    with pytest.raises(Exception):  # noqa: B017 - AppTest raises on a page not in navigation
+        at.switch_page("views/data.py").run()
+
+
+def test_without_accounts_the_demo_is_marked_read_only(demo_env):
+    at = _app()
+    assert any("只读演示模式" in w.value for w in at.sidebar.warning)

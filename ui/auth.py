@@ -1,0 +1,148 @@
+"""Signing in on the dashboard: the login form, roles, idle expiry, and the read-only demo."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from auth.accounts import Account, AccountStore
+from core import settings
+from core.i18n import t
+from ui import data
+
+USER, LAST_SEEN = "auth_user", "auth_last_seen"
+# Without accounts the dashboard is a read-only demo: these are all it may do.
+DEMO_PERMISSIONS = frozenset({"browse", "briefing"})
+
+
+def accounts() -> AccountStore:
+    """Return the accounts file; changes are written to the dataset's audit log."""
+    return AccountStore.from_settings(audit=data.store().record)
+
+
+def secured() -> bool:
+    """Return whether accounts are configured (otherwise: the read-only demo)."""
+    return accounts().active()
+
+
+def current() -> Account | None:
+    """Return the signed-in account, if any."""
+    return st.session_state.get(USER)
+
+
+def can(permission: str) -> bool:
+    """Return whether this session may do ``permission`` (import, restore, browse...)."""
+    if not secured():
+        return permission in DEMO_PERMISSIONS
+    user = current()
+    return user is not None and user.can(permission)
+
+
+def actor() -> str:
+    """Return the name written to the audit log for this session's actions."""
+    user = current()
+    return user.username if user else "demo"
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+
+
+def _expired() -> bool:
+    idle = float(settings.get("session_idle_minutes")) * 60
+    last = st.session_state.get(LAST_SEEN)
+    return last is not None and time.time() - last > idle
+
+
+def _sign_in(account: Account) -> None:
+    st.session_state[USER] = account
+    st.session_state[LAST_SEEN] = time.time()
+
+
+def sign_out() -> None:
+    """Forget the signed-in account (and leave single sign-on, if used)."""
+    st.session_state.pop(USER, None)
+    st.session_state.pop(LAST_SEEN, None)
+
+
+def gate(lang: str) -> Account | None:
+    """Make sure a secured dashboard has a signed-in user; draw the login form otherwise.
+
+    Stops the script (``st.stop``) until someone signs in. A display account signs in
+    with the ``?token=`` of its briefing-screen address.
+
+    Parameters
+    ----------
+    lang : str
+        Language of the form.
+
+    Returns
+    -------
+    Account or None
+        The account, or None in the read-only demo.
+    """
+    if not secured():
+        return None
+    if current() is not None and _expired():
+        sign_out()
+        st.warning(t("auth.expired", lang))
+    if current() is None:
+        _try_token() or _try_sso(lang)
+    if current() is None:
+        _login_form(lang)
+        st.stop()
+    st.session_state[LAST_SEEN] = time.time()
+    return current()
+
+
+def _try_token() -> bool:
+    token = st.query_params.get("token", "")
+    account = accounts().authenticate_token(token) if token else None
+    if account is not None:
+        _sign_in(account)
+    return account is not None
+
+
+def _try_sso(lang: str) -> bool:
+    if not _sso_configured() or not getattr(st.user, "is_logged_in", False):
+        return False
+    account = accounts().by_email(str(st.user.get("email", "")))
+    if account is None:
+        st.error(t("auth.sso_unknown", lang, email=st.user.get("email", "")))
+        return False
+    _sign_in(account)
+    return True
+
+
+def _login_form(lang: str) -> None:
+    st.title("同心 Tongxin")
+    with st.form("login"):
+        username = st.text_input(t("auth.username", lang), key="login_user")
+        password = st.text_input(t("auth.password", lang), type="password", key="login_pass")
+        submitted = st.form_submit_button(t("auth.sign_in", lang))
+    if submitted:
+        account = accounts().authenticate(username.strip(), password)
+        if account is None:
+            st.error(t("auth.sign_in_failed", lang))
+        else:
+            _sign_in(account)
+            st.rerun()
+    if _sso_configured():
+        st.button(t("auth.sso", lang), on_click=st.login)
+
+
+def sidebar(lang: str) -> None:
+    """Show who is signed in (with a sign-out button), or that this is the read-only demo."""
+    user = current()
+    with st.sidebar:
+        if user is not None:
+            st.caption(t("auth.signed_in_as", lang, user=user.name or user.username,
+                         role=t(f"auth.role.{user.role}", lang)))
+            st.button(t("auth.sign_out", lang), on_click=sign_out, key="sign_out")
+        elif not secured():
+            st.warning(t("auth.demo_mode", lang))
