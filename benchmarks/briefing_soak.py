@@ -1,11 +1,13 @@
-"""Soak the briefing wall screen: rotate it for hours' worth of views and watch for memory growth."""
+"""Soak the briefing wall screen: rotate it through hundreds of views and watch its memory."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, streamlit_server  # noqa: E402
 
-VIEW_COUNT = 4  # views in ui.briefing_views.VIEWS; not imported, so the script needs no data stack
+# Views in ui.briefing_views.VIEWS. Importing it outside a running app only logs warnings, so
+# the count is written here and checked against the page's dots (one per view) at start.
+VIEW_COUNT = 4
+# Samples are taken on the units view: plain HTML, no chart or map still loading, so whatever
+# other views leave behind stands out, and every sample compares like with like.
+SAMPLE_VIEW = 2
 POLL_S = 0.1  # well under the 1 s minimum interval, so no rotation slips past unseen
 FIRST_PAINT_S = 180  # the first visit fills every server cache: allow a cold, slow start
 # Thresholds from the brief: steady growth above these, end vs warm baseline, is a leak.
@@ -23,10 +30,13 @@ RSS_GROWTH_MB = 30.0
 MB = 1024 * 1024
 
 # The current view: its name, and which dot is lit (its index, so skipped polls still count).
+# Also Streamlit's script state, so samples wait until the view has finished drawing.
 _VIEW_JS = """() => {
     const v = document.querySelector('.tx-view');
     const dots = Array.from(document.querySelectorAll('.tx-dots span'));
-    return v ? [v.textContent, dots.findIndex(d => d.classList.contains('on'))] : null; }"""
+    const app = document.querySelector('[data-testid="stApp"]');
+    return v ? [v.textContent, dots.findIndex(d => d.classList.contains('on')),
+                app && app.getAttribute('data-test-script-state')] : null; }"""
 _DOM_JS = """() => [document.getElementsByTagName('*').length,
                     document.getElementsByTagName('iframe').length]"""
 
@@ -46,8 +56,30 @@ class Sample:
     listeners: int  # CDP: JS event listeners
 
 
+def child_pids() -> list[int]:
+    """Return the PIDs of this process's children, read from /proc.
+
+    Returns
+    -------
+    list of int
+        Children's PIDs (the Streamlit server, Playwright's driver).
+    """
+    children = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            # Field 4 of stat is the parent; the name (field 2) may hold spaces, so split after it.
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
+            continue
+        if ppid == os.getpid():
+            children.append(int(proc.name))
+    return children
+
+
 def listening_pid(port: int) -> int:
-    """Return the PID of the process listening on a loopback TCP port, read from /proc.
+    """Return the PID of our child process listening on a loopback TCP port, read from /proc.
 
     Parameters
     ----------
@@ -62,7 +94,7 @@ def listening_pid(port: int) -> int:
     Raises
     ------
     RuntimeError
-        If no process of ours holds a listening socket on that port.
+        If no child of ours holds a listening socket on that port.
     """
     # tests/browser.py keeps its Popen to itself: find the socket's inode, then its owner.
     inodes = set()
@@ -76,17 +108,16 @@ def listening_pid(port: int) -> int:
             # st == 0A is LISTEN; the local address ends in the port in hex.
             if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
                 inodes.add(fields[9])
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    # Only our own children: the server measured must be the one this script started.
+    for pid in child_pids():
         try:
-            for fd in (proc / "fd").iterdir():
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
                 link = os.readlink(fd)
                 if link.startswith("socket:[") and link[8:-1] in inodes:
-                    return int(proc.name)
-        except OSError:  # a process that ended, or one not ours: skip it
+                    return pid
+        except OSError:  # the child ended meanwhile
             continue
-    msg = f"no process of ours listens on port {port}"
+    msg = f"no child of ours listens on port {port}"
     raise RuntimeError(msg)
 
 
@@ -144,8 +175,8 @@ def measure(page, cdp, pid: int, label: str, rotations: int) -> Sample:
                   int(metrics.get("JSEventListeners", 0)))
 
 
-def soak(data_path: Path, rotations: int, interval: int, time_limit: float) -> tuple[
-        list[Sample], bool, list[str]]:
+def soak(data_path: Path, rotations: int, interval: int, time_limit: float,
+         sample_view: int) -> tuple[list[Sample], bool, list[str]]:
     """Run the server and the browser, rotate the briefing screen, and sample along the way.
 
     Parameters
@@ -158,6 +189,8 @@ def soak(data_path: Path, rotations: int, interval: int, time_limit: float) -> t
         Seconds per view (``?interval=``).
     time_limit : float
         Seconds the rotation may take in all before the soak gives up.
+    sample_view : int
+        Index of the view every sample is taken on, once it has finished drawing.
 
     Returns
     -------
@@ -166,18 +199,19 @@ def soak(data_path: Path, rotations: int, interval: int, time_limit: float) -> t
     kept : bool
         Whether the page's marker survived, i.e. the page never fully reloaded.
     problems : list of str
-        Page errors and blocked off-loopback requests, if any.
+        Page errors, reloads and blocked off-loopback requests, if any.
     """
     from playwright.sync_api import sync_playwright
 
     # Warm baseline after one full cycle; then every quarter of the soak (the last is the end).
-    # With --rotations a multiple of 4 every sample falls on the same view: like for like.
-    marks = {VIEW_COUNT: "warm (cycle 1)"}
-    for quarter in (1, 2, 3, 4):
-        marks.setdefault(max(VIEW_COUNT + 1, rotations * quarter // 4),
-                         "end" if quarter == 4 else f"{25 * quarter}%")
+    # Each is taken at the first settled sample view at or after its mark: like for like, and
+    # never mid-redraw (a view being replaced shows old and new elements at once).
+    marks = [(VIEW_COUNT, "warm (cycle 1)")]
+    marks += [(max(VIEW_COUNT + 1, rotations * q // 4), f"{25 * q}%") for q in (1, 2, 3)]
+    marks.append((rotations, "end"))
     problems: list[str] = []
     samples: list[Sample] = []
+    loads = []
     with streamlit_server(data_path) as url, sync_playwright() as p:
         pid = listening_pid(int(url.rsplit(":", 1)[1]))
         browser = p.chromium.launch(
@@ -196,45 +230,86 @@ def soak(data_path: Path, rotations: int, interval: int, time_limit: float) -> t
 
             page.route("**/*", guard)
             page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+            # "load" fires on full loads only (not on Streamlit's query-string updates).
+            page.on("load", lambda _: loads.append(time.monotonic()))
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
             page.goto(f"{url}/briefing?interval={interval}")
             page.wait_for_selector(".tx-view", timeout=FIRST_PAINT_S * 1000)
             # A full reload would build a fresh window and drop this.
             page.evaluate("() => { window.__tongxin_marker = 1; }")
-            seen, last, pending = 0, page.evaluate(_VIEW_JS), sorted(marks)
+            dots = page.evaluate("() => document.querySelectorAll('.tx-dots span').length")
+            if dots != VIEW_COUNT:
+                msg = f"the page rotates {dots} views, not {VIEW_COUNT}: update VIEW_COUNT"
+                raise RuntimeError(msg)
+            reloads_before = len(loads)
+            seen, last = 0, page.evaluate(_VIEW_JS)
             # A wedged rotation (no new view for this long) ends the soak rather than hanging.
             stall_s = max(60.0, 10.0 * interval)
             start = last_change = time.monotonic()
             for _ in range(int(time_limit / POLL_S) + 1):
                 now = time.monotonic()
-                if seen >= rotations or now - start > time_limit or now - last_change > stall_s:
+                if not marks or now - start > time_limit or now - last_change > stall_s:
                     break
                 page.wait_for_timeout(POLL_S * 1000)
                 current = page.evaluate(_VIEW_JS)
-                if not current or current == last:
+                if not current:
                     continue  # mid-rerun the fragment may be briefly empty: wait for the view
-                if current[1] >= 0 and last and last[1] >= 0:
-                    # Count by the lit dot: if a poll missed a view, the step still counts it.
-                    seen += (current[1] - last[1]) % VIEW_COUNT
-                else:
-                    seen += 1
-                last, last_change = current, time.monotonic()
-                due = [m for m in pending if m <= seen]
-                if due:
-                    # Marks passed together (a slow poll) make one sample, under the latest.
-                    pending = [m for m in pending if m > seen]
-                    samples.append(measure(page, cdp, pid, marks[max(due)], seen))
-                    print(f"  {samples[-1].label}: {seen} rotations, "
-                          f"{time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
-            if seen < rotations:
-                problems.append(f"stopped after {seen} of {rotations} rotations "
+                if last and current[:2] != last[:2]:
+                    if current[1] >= 0 and last[1] >= 0:
+                        # Count by the lit dot: if a poll missed a view, the step counts it.
+                        seen += (current[1] - last[1]) % VIEW_COUNT
+                    else:
+                        seen += 1
+                    last_change = time.monotonic()
+                last = current
+                settled = current[1] == sample_view and current[2] == "notRunning"
+                if settled and marks[0][0] <= seen:
+                    # Marks passed together (a slow stretch) make one sample, under the latest.
+                    label = [name for mark, name in marks if mark <= seen][-1]
+                    marks = [(mark, name) for mark, name in marks if mark > seen]
+                    samples.append(measure(page, cdp, pid, label, seen))
+                    print(f"  {label}: {seen} rotations, {time.monotonic() - start:.0f} s",
+                          file=sys.stderr, flush=True)
+            if marks:
+                problems.append(f"stopped at {seen} rotations, short of {marks[-1][0]} "
                                 f"({time.monotonic() - start:.0f} s)")
                 samples.append(measure(page, cdp, pid, "end (stopped)", seen))
             kept = page.evaluate("() => window.__tongxin_marker === 1")
+            if len(loads) > reloads_before:
+                problems.append(f"{len(loads) - reloads_before} full page load(s) during soak")
         finally:
             browser.close()
     return samples, kept, problems
+
+
+def watchdog(seconds: float) -> threading.Timer:
+    """Start a timer that ends the run, and the processes it started, if it overruns.
+
+    Parameters
+    ----------
+    seconds : float
+        Time allowed for the whole run.
+
+    Returns
+    -------
+    threading.Timer
+        The started timer; cancel it when the run ends in time.
+    """
+    def give_up() -> None:
+        # A hung page can block a Playwright call with no timeout of its own: stop regardless.
+        print(f"briefing_soak: gave up after {seconds:.0f} s", file=sys.stderr, flush=True)
+        for pid in child_pids():  # the server and Playwright's driver (which takes Chromium)
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+        os._exit(2)
+
+    timer = threading.Timer(seconds, give_up)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def growth(base: float, end: float) -> tuple[float, float]:
@@ -311,15 +386,26 @@ def main() -> int:
                         help="views to rotate through (default 240: 60 full cycles)")
     parser.add_argument("--interval", type=int, default=1, help="seconds per view (default 1)")
     parser.add_argument("--time-limit", type=float, default=None,
-                        help="seconds the rotation may take (default: 10 per view + 120)")
+                        help="seconds the rotation may take (default: max(10, 2 x interval) "
+                             "per view + 120)")
+    parser.add_argument("--sample-view", type=int, default=SAMPLE_VIEW,
+                        help=f"index of the view samples are taken on (default {SAMPLE_VIEW})")
     args = parser.parse_args()
-    if args.rotations <= VIEW_COUNT:
-        parser.error(f"--rotations must exceed one cycle ({VIEW_COUNT}): that is the baseline")
+    if args.rotations < 8 * VIEW_COUNT:
+        # Fewer, and a quarter of the soak would end before the warm baseline's view comes up.
+        parser.error(f"--rotations must be at least {8 * VIEW_COUNT} (eight cycles)")
+    if args.interval < 1:
+        parser.error("--interval must be at least 1 (the page never rotates faster)")
     # A heavy view may take longer than a 1 s interval to draw: allow ample, but finite, time.
     limit = args.time_limit or args.rotations * max(10.0, 2.0 * args.interval) + 120.0
-    with tempfile.TemporaryDirectory() as tmp:
-        samples, kept, problems = soak(Path(tmp) / "work" / "tongxin.gpkg", args.rotations,
-                                       args.interval, limit)
+    # Server start (60 s), first paint, the rotation, and a margin for closing down.
+    timer = watchdog(60 + FIRST_PAINT_S + limit + 120)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            samples, kept, problems = soak(Path(tmp) / "work" / "tongxin.gpkg", args.rotations,
+                                           args.interval, limit, args.sample_view % VIEW_COUNT)
+    finally:
+        timer.cancel()
     return 0 if report(samples, kept, problems) else 1
 
 
