@@ -70,6 +70,10 @@ SETTINGS: tuple[Setting, ...] = (
             "the dashboard runs as a read-only demo."),
     Setting("session_idle_minutes", 30,
             "A signed-in session that has been idle this long must sign in again."),
+    Setting("upload_max_mb", 50,
+            "Largest file (MB) the data page accepts; a zip may hold at most 20 times this "
+            "unpacked. Streamlit's own server.maxUploadSize (.streamlit/config.toml) should "
+            "be the same."),
     Setting("user", "",
             "Name written to the audit log for command-line imports; defaults to the login name."),
 )

@@ -36,6 +36,7 @@ from pyogrio.errors import (
     GeometryError,
 )
 
+from core import settings
 from layers._errors import ReadError
 from layers._text import normalise_header
 
@@ -64,6 +65,17 @@ _SPREADSHEET_EXTENSIONS = {".xls", ".xlsx", ".xlsm", ".et", ".csv"}
 
 _HEAD_BYTES = 64 * 1024
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# A zip is judged by its central directory before any member is read (zip bombs): at most
+# this many members, this many times the upload limit unpacked in all, and no member over
+# ZIP_RATIO_FLOOR bytes unpacked that packs tighter than ZIP_MAX_RATIO to 1 (real ledgers
+# pack 2-25 to 1; a bomb's zeros pack 1000 to 1).
+ZIP_MAX_MEMBERS = 1000
+ZIP_MAX_TOTAL_X = 20
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FLOOR = 1024 * 1024
+_MB = 1024 * 1024
+# Archives GDAL's /vsizip/ recognises by name; any other name is passed in braces.
+_VSIZIP_SUFFIXES = {".zip", ".kmz"}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SHP_MAGIC = b"\x00\x00\x27\x0a"
@@ -241,7 +253,9 @@ def _sniff(path: Path) -> _Source:
     if head.startswith(_ZIP_MAGIC):
         return _sniff_zip(path)
     if head.startswith(_SQLITE_MAGIC):
-        return _Source(path, "gpkg", str(path))
+        # GDAL picks its driver by extension first: a GeoPackage named .csv would open as CSV.
+        gpkg = str(path) if path.suffix.lower() == ".gpkg" else f"GPKG:{path}"
+        return _Source(path, "gpkg", gpkg)
     if head.startswith(_OLE2_MAGIC):
         raise _ole2_error(path)
     if head.startswith(_SHP_MAGIC):
@@ -323,12 +337,14 @@ def _ole2_error(path: Path) -> ReadError:
 def _sniff_zip(path: Path) -> _Source:
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = [i for i in archive.infolist() if not _is_zip_junk(i.filename)]
+            listed = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         # Cut short, a zip no longer says what it held; its name is the best hint left.
         hinted = _EXTENSION_KINDS.get(path.suffix.lower(), set())
         kind = _KIND_LABELS[next(iter(hinted))] if len(hinted) == 1 else _KIND_LABELS["zip"]
         raise ReadError("read.damaged", name=path.name, kind=kind) from exc
+    _check_zip(path.name, listed)
+    infos = [i for i in listed if not _is_zip_junk(i.filename)]
     members = {i.filename for i in infos}
     if "[Content_Types].xml" in members:
         if "xl/workbook.bin" in members:
@@ -348,6 +364,32 @@ def _sniff_zip(path: Path) -> _Source:
         return _Source(path, "kml", _vsizip(path, main))
     shown = "、".join(_zip_display_name(i) for i in infos[:5]) or "-"
     raise ReadError("read.zip_contents", name=path.name, contents=shown)
+
+
+def zip_limit_bytes() -> int:
+    """Return the most a zip may hold unpacked: :data:`ZIP_MAX_TOTAL_X` times the upload limit."""
+    return ZIP_MAX_TOTAL_X * int(settings.get("upload_max_mb")) * _MB
+
+
+def _check_zip(name: str, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb or a zip naming paths outside itself, from its central directory.
+
+    Nothing is ever extracted (GDAL and openpyxl read members in place), but a member named
+    ``../x`` or ``/etc/x`` has no business in a ledger; and what a zip declares unpacked is
+    what the readers would take into memory (zipfile and GDAL stop at the declared size).
+    """
+    limit, total, bomb = zip_limit_bytes(), 0, len(infos) > ZIP_MAX_MEMBERS
+    for info in infos:
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise ReadError("read.zip_path", name=name, member=_zip_display_name(info))
+        total += info.file_size
+        bomb = bomb or total > limit or (
+            info.file_size > ZIP_RATIO_FLOOR
+            and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1))
+    if bomb:
+        raise ReadError("read.zip_bomb", name=name, members=len(infos),
+                        max_members=ZIP_MAX_MEMBERS, max_mb=limit // _MB, ratio=ZIP_MAX_RATIO)
 
 
 def _is_zip_junk(member: str) -> bool:
@@ -371,8 +413,12 @@ def _zip_display_name(info: zipfile.ZipInfo) -> str:
 
 
 def _vsizip(path: Path, member: str) -> str:
-    # GDAL reads inside the zip; nothing is extracted to disk.
-    return f"/vsizip/{path.resolve().as_posix()}/{member}"
+    # GDAL reads inside the zip; nothing is extracted to disk. It knows a zip by its name:
+    # a zip named otherwise (a .csv that is really a zipped shapefile) goes in braces.
+    archive = path.resolve().as_posix()
+    if path.suffix.lower() not in _VSIZIP_SUFFIXES:
+        archive = "{" + archive + "}"
+    return f"/vsizip/{archive}/{member}"
 
 
 def _disk_layer(path: Path) -> _Layer:
@@ -829,8 +875,12 @@ def _read_kml(source: _Source, known: set[str], examples: list[str],
     name = source.path.name
     # LIBKML otherwise turns every non-ASCII ExtendedData field name into underscores.
     pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": "NO"})
+    # GDAL picks its driver by extension first: a KML named .csv would open as CSV. Its bytes
+    # (a KML is text, small) open by content.
+    opened = source.gdal_path if source.gdal_path.lower().endswith(".kml") \
+        else source.path.read_bytes()
     with _damaged(name, "kml"):
-        listed = pyogrio.list_layers(source.gdal_path)
+        listed = pyogrio.list_layers(opened)
         folders = [str(n) for n in listed[:, 0]] if len(listed) else []
         if part is not None:
             if part not in folders:
@@ -839,8 +889,8 @@ def _read_kml(source: _Source, known: set[str], examples: list[str],
             folders = [part]
         pieces = []
         for folder in folders:
-            info = pyogrio.read_info(source.gdal_path, layer=folder)
-            gdf = pyogrio.read_dataframe(source.gdal_path, layer=folder)
+            info = pyogrio.read_info(opened, layer=folder)
+            gdf = pyogrio.read_dataframe(opened, layer=folder)
             if len(gdf):
                 pieces.append((folder, _drop_kml_styling(gdf), _ogr_types(info)))
     if not pieces:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,6 +19,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from core import settings
+from core.i18n import t
 from layers import LAYERS
 from layers._errors import StoreError
 from storage.base import Backup, ImportRecord
@@ -26,6 +29,14 @@ DISTRICT_TABLE = "district"
 IMPORTS_TABLE = "tongxin_imports"
 META_TABLE = "tongxin_meta"
 _IMPORT_COLUMNS = ["layer", "imported_at", "file_name", "sha256", "rows", "user", "source"]
+_STAMP = "%Y%m%dT%H%M%S%f"
+# SQLite's file header; a GeoPackage's application_id is "GPKG" (1.2+) or "GP10"/"GP11".
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_GPKG_IDS = {int.from_bytes(tag, "big") for tag in (b"GPKG", b"GP10", b"GP11")}
+# Files SQLite keeps beside a database while writing it: they belong to it and move with it.
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+_log = logging.getLogger("tongxin.storage")
 
 
 def _now() -> datetime:
@@ -46,6 +57,14 @@ class GeoPackageStore:
         The shipped demo it is created from when missing; never written.
     keep : int
         How many backups to keep.
+
+    Attributes
+    ----------
+    recovered : dict or None
+        Set when opening found the working file damaged and replaced it: the audit log's
+        ``recover`` entry (``reason``, ``from`` a backup id or ``"demo"``, ``corrupt_copy``
+        ...) plus ``version``, the dataset version right after the recovery. ``None`` when
+        the file was sound. :func:`recovery_message` says it in words.
     """
 
     def __init__(self, path: Path, demo: Path, keep: int = 5) -> None:
@@ -55,6 +74,7 @@ class GeoPackageStore:
         self.backup_dir = self.path.with_name(self.path.stem + ".backups")
         self.audit_path = self.path.with_name(self.path.stem + ".audit.jsonl")
         self.lock_path = self.path.with_name(self.path.stem + ".lock")
+        self.recovered: dict | None = None
         self._ensure()
 
     @classmethod
@@ -116,9 +136,17 @@ class GeoPackageStore:
         found = []
         for file in sorted(self.backup_dir.glob("*.gpkg"), reverse=True):
             stamp, _, reason = file.stem.partition("_")
-            created = datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").isoformat(timespec="seconds")
-            found.append(Backup(file.stem, created, file.stat().st_size, reason))
+            try:
+                created = datetime.strptime(stamp, _STAMP).isoformat(timespec="seconds")
+                size = file.stat().st_size
+            except (ValueError, OSError):  # not one of ours, or pruned meanwhile
+                continue
+            found.append(Backup(file.stem, created, size, reason))
         return found
+
+    def record(self, entry: dict) -> None:
+        """Append an entry to the audit log (account changes and other actions by users)."""
+        self._audit(entry)
 
     def audit(self) -> list[dict]:
         """Return the audit log's entries, oldest first."""
@@ -198,25 +226,116 @@ class GeoPackageStore:
             raise StoreError("store.unreadable", path=str(self.path), detail=str(exc)) from exc
 
     def _ensure(self) -> None:
-        if self.path.exists():
-            return
-        if not self.demo.is_file():
+        """Make the working file usable: create it from the demo, or recover it when damaged.
+
+        A sound file costs one cheap check (header, SQLite ``quick_check``, the tables); a
+        damaged one is moved aside as ``<stem>.corrupt-<time>.gpkg`` and replaced, under the
+        writers' lock, by the newest backup that reads, else by the demo.
+        """
+        if not self.path.exists() and not self.demo.is_file():
             raise StoreError("store.no_demo", demo=str(self.demo))
+        self._sweep()
+        if self.path.exists() and (diagnose(self.path) is None or self._is_demo_itself()):
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._locked():
-            if self.path.exists():
+            if not self.path.exists():
+                if not self.demo.is_file():
+                    raise StoreError("store.no_demo", demo=str(self.demo))
+                staged = self._stage_copy(self.demo)
+                os.replace(staged, self.path)
+                self._audit({"action": "create", "from": self.demo.name, "user": "system"})
                 return
-            staged = self._stage_copy(self.demo)
+            damage = diagnose(self.path)
+            if damage is None:  # another process recovered it while this one waited
+                self.recovered = self._recovered_meanwhile()
+                return
+            self.recovered = self._recover(damage)
+        _log.warning(recovery_message(self.recovered))
+
+    def _is_demo_itself(self) -> bool:
+        # A store opened on the demo itself (to read it) must never move the demo aside.
+        return self.demo.exists() and self.path.resolve() == self.demo.resolve()
+
+    def _recover(self, damage: tuple[str, dict]) -> dict:
+        """Replace the damaged working file (the caller holds the lock); return the record."""
+        skipped, source, backup = [], None, None
+        for candidate in self.backups():
+            file = self.backup_dir / f"{candidate.id}.gpkg"
+            problem = diagnose(file)
+            if problem is None:
+                source, backup = file, candidate
+                break
+            skipped.append({"backup": candidate.id, "reason": _reason(problem, "en")})
+        if source is None:
+            if not self.demo.is_file() or diagnose(self.demo) is not None:
+                raise StoreError("store.unrecoverable", path=str(self.path),
+                                 reason=_reason(damage, None), demo=str(self.demo))
+            source = self.demo
+        staged = self._stage_copy(source)
+        try:
+            with open(staged, "rb+") as fh:
+                os.fsync(fh.fileno())
+            corrupt = self.path.with_name(
+                f"{self.path.stem}.corrupt-{_now().strftime(_STAMP)}{self.path.suffix}")
+            os.replace(self.path, corrupt)
+            for side in _SIDE_FILES:  # a journal left beside it belongs to the damaged file
+                leftover = Path(f"{self.path}{side}")
+                if leftover.exists():
+                    os.replace(leftover, Path(f"{corrupt}{side}"))
             os.replace(staged, self.path)
-        self._audit({"action": "create", "from": self.demo.name, "user": "system"})
+        finally:
+            staged.unlink(missing_ok=True)
+        key, params = damage
+        entry = {"action": "recover", "user": "system", "reason": _reason(damage, "en"),
+                 "reason_key": key, "reason_params": params,
+                 "from": backup.id if backup else "demo",
+                 "backup_created": backup.created if backup else None,
+                 "corrupt_copy": corrupt.name, "skipped": skipped}
+        entry = self._audit(entry)
+        return {**entry, "version": self.version()}
+
+    def _recovered_meanwhile(self) -> dict | None:
+        entries = self.audit()
+        if entries and entries[-1].get("action") == "recover":
+            return {**entries[-1], "version": self.version()}
+        return None
+
+    def _sweep(self) -> None:
+        """Delete what a killed writer left: staged copies and half-written backups.
+
+        Every staged copy exists only while its writer holds the lock, so any found while
+        this process holds it is a leftover. When a writer is at work, nothing is touched.
+        """
+        leftovers = [*self.path.parent.glob(f".{self.path.stem}.*.staged{self.path.suffix}*")]
+        if self.backup_dir.is_dir():
+            leftovers += self.backup_dir.glob(".*.part")
+        if not leftovers:
+            return
+        with self._locked(wait=False) as held:
+            if not held:
+                return
+            removed = []
+            for file in leftovers:
+                if file.exists():
+                    file.unlink(missing_ok=True)
+                    removed.append(file.name)
+        if removed:
+            self._audit({"action": "cleanup", "removed": removed, "user": "system"})
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, wait: bool = True) -> Iterator[bool]:
+        # flock is released by the kernel when its holder dies, even by kill -9: a killed
+        # writer never leaves the next one waiting.
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -245,8 +364,12 @@ class GeoPackageStore:
     def _backup(self, reason: str) -> Backup:
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         created = _now()
-        backup_id = f"{created.strftime('%Y%m%dT%H%M%S%f')}_{reason}"
-        shutil.copy2(self.path, self.backup_dir / f"{backup_id}.gpkg")
+        backup_id = f"{created.strftime(_STAMP)}_{reason}"
+        # Copied under a name backups() ignores and renamed when complete: a writer killed
+        # mid-copy leaves no half backup to be listed, restored or recovered from.
+        part = self.backup_dir / f".{backup_id}.gpkg.part"
+        shutil.copy2(self.path, part)
+        os.replace(part, self.backup_dir / f"{backup_id}.gpkg")
         return Backup(backup_id, created.isoformat(timespec="seconds"),
                       self.path.stat().st_size, reason)
 
@@ -255,17 +378,112 @@ class GeoPackageStore:
             (self.backup_dir / f"{old.id}.gpkg").unlink(missing_ok=True)
 
     def _check_readable(self, path: Path) -> None:
-        try:
-            tables = {str(name) for name, _ in pyogrio.list_layers(path)}
-        except DataSourceError as exc:
-            raise StoreError("store.unreadable", path=str(path), detail=str(exc)) from exc
-        if not tables & set(LAYERS):
-            raise StoreError("store.unreadable", path=str(path), detail="no Tongxin layer")
+        damage = diagnose(path)
+        if damage is not None:
+            raise StoreError("store.unreadable", path=str(path), detail=_reason(damage, None))
 
-    def _audit(self, entry: dict) -> None:
+    def _audit(self, entry: dict) -> dict:
         line = {"time": _now().isoformat(timespec="seconds"), **entry}
         with open(self.audit_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return line
+
+
+def diagnose(path: Path) -> tuple[str, dict] | None:
+    """Return what makes ``path`` unusable as a Tongxin dataset, or None when it is sound.
+
+    Checks, cheapest first: the file opens and is not empty; it starts with SQLite's header;
+    it is as long as its header says (a cut-off copy is not); SQLite's ``quick_check`` passes
+    (every page readable and well formed; about 0.3 s per 70 MB); it is a GeoPackage holding
+    at least one of the layers; GDAL opens it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A working file, a backup or the demo.
+
+    Returns
+    -------
+    tuple or None
+        ``(message key, parameters)`` of the first problem found (see :func:`_reason`).
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        return "store.damage_unreadable", {"detail": exc.strerror or type(exc).__name__}
+    if size == 0:
+        return "store.damage_empty", {}
+    if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
+        return "store.damage_not_gpkg", {}
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    # The page count in the header is valid when its "version valid for" matches the
+    # change counter (every SQLite since 3.7.0 keeps it so).
+    if head[24:28] == head[92:96] and pages and size < pages * page_size:
+        return "store.damage_truncated", {"size": size, "expected": pages * page_size}
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            check = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
+            if check != ["ok"]:
+                return "store.damage_corrupt", {"detail": _short("; ".join(map(str, check)))}
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            tables = {row[0] for row in con.execute("SELECT table_name FROM gpkg_contents")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        if "gpkg_contents" in str(exc):
+            return "store.damage_not_gpkg", {}
+        return "store.damage_corrupt", {"detail": _short(str(exc))}
+    if app_id not in _GPKG_IDS:
+        return "store.damage_not_gpkg", {}
+    if not tables & set(LAYERS):
+        return "store.damage_no_layers", {}
+    try:
+        pyogrio.list_layers(path)
+    except DataSourceError as exc:
+        return "store.damage_unreadable", {"detail": _short(str(exc))}
+    return None
+
+
+def _short(detail: str, limit: int = 160) -> str:
+    # SQLite's reports run over several lines and pages: one line, cut, is enough to say.
+    flat = " ".join(detail.replace("*** in database main ***", "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _reason(damage: tuple[str, dict], lang: str | None) -> str:
+    key, params = damage
+    return t(key, lang, **params)
+
+
+def recovery_message(recovered: dict, lang: str | None = None) -> str:
+    """Return, in ``lang``, what opening the store did about a damaged working file.
+
+    Parameters
+    ----------
+    recovered : dict
+        :attr:`GeoPackageStore.recovered`.
+    lang : str, optional
+        ``"zh"`` or ``"en"``; the configured default when omitted.
+
+    Returns
+    -------
+    str
+        Which backup (or the demo) replaced the file, why, and where the damaged copy is.
+    """
+    reason = recovered.get("reason", "")
+    if recovered.get("reason_key"):
+        reason = t(recovered["reason_key"], lang, **recovered.get("reason_params", {}))
+    params = {"reason": reason, "corrupt": recovered.get("corrupt_copy", "")}
+    if recovered.get("from") == "demo":
+        return t("store.recovered_demo", lang, **params)
+    created = str(recovered.get("backup_created") or "").replace("T", " ")
+    return t("store.recovered", lang, backup=recovered.get("from", ""), created=created,
+             **params)
 
 
 def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame) -> None:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -33,21 +34,24 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(data_path: Path, timeout: float = 60.0,
-                     base_path: str = "") -> Iterator[str]:
+def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = "",
+                     with_pid: bool = False) -> Iterator:
     """Run the dashboard on a free loopback port with its own working dataset; yield its URL.
 
     ``base_path`` serves it under a prefix, as behind a reverse proxy (``/tongxin/...``).
+    ``with_pid`` yields ``(url, pid)`` instead, the server process's id (to watch its memory).
     """
     port = _free_port()
     env = {**os.environ, "TONGXIN_DATA": str(data_path), "PYTHONPATH": str(ROOT),
            "TONGXIN_ACCOUNTS": str(Path(data_path).with_name("accounts.json"))}
+    # A file, not a pipe: nobody reads a pipe during a long soak and a full one stalls the server.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.baseUrlPath", base_path],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path else "")
     try:
         deadline = time.monotonic() + timeout
@@ -58,17 +62,19 @@ def streamlit_server(data_path: Path, timeout: float = 60.0,
                         break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")
                     msg = f"streamlit did not start: {output[-2000:]}"
                     raise RuntimeError(msg) from None
                 time.sleep(0.3)
-        yield url
+        yield (url, proc.pid) if with_pid else url
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 MAP_FRAME = "streamlit_folium"

@@ -84,7 +84,9 @@ def test_a_good_file_checks_and_imports(demo_env):
     assert backup is not None and backup.reason == "units"
     assert len(data.layer("units")) == 2
     last = data.store().audit()[-1]
-    assert (last["action"], last["user"], last["file"]) == ("import", "dashboard", GOOD.name)
+    # The helper itself does not check permissions (the page's button does); outside a
+    # signed-in session the audit names the read-only demo.
+    assert (last["action"], last["user"], last["file"]) == ("import", "demo", GOOD.name)
 
 
 def test_a_bad_file_is_reported_row_by_row(demo_env):
@@ -117,7 +119,22 @@ def test_a_web_page_saved_as_geojson_gets_a_clear_message(app):
     assert "网页（HTML）" in shown["问题"].iloc[0]
 
 
-def test_a_good_report_imports_in_demo_mode_and_every_page_sees_it(app):
+def _signed_in(role: str) -> AppTest:
+    from auth.accounts import AccountStore
+
+    AccountStore.from_settings().add(f"{role}1", role, "correct horse 42", "tester")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.text_input(key="login_user").set_value(f"{role}1")
+    at.text_input(key="login_pass").set_value("correct horse 42")
+    at.button[0].click().run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_editor_imports_and_restores_and_every_page_sees_it(demo_env):
+    app = _signed_in("editor")
     app.session_state["data_report"] = _entry("units", GOOD)
     app.run()
     assert any("检查通过" in s.value for s in app.success)
@@ -130,7 +147,7 @@ def test_a_good_report_imports_in_demo_mode_and_every_page_sees_it(app):
     assert "data_report" not in app.session_state
     # The audit log shows the import first; the backup can be restored.
     audit = app.dataframe[-1].value
-    assert audit["操作"].iloc[0] == "导入" and audit["操作人"].iloc[0] == "dashboard"
+    assert audit["操作"].iloc[0] == "导入" and audit["操作人"].iloc[0] == "editor1"
     app.button(key="data_restore").click().run()
     assert not app.exception
     assert any("已恢复备份" in s.value for s in app.success)
@@ -146,20 +163,13 @@ def test_an_upload_through_the_widget_is_checked(app):
     assert (app.table[0].value["列"] == "单位类别").any()
 
 
-def test_real_data_cannot_be_imported_or_restored_from_the_page(tmp_path, monkeypatch):
+@pytest.mark.parametrize("who", ["demo", "viewer"])
+def test_the_demo_and_a_viewer_cannot_import_or_restore_from_the_page(demo_env, who):
     from layers.importer import import_file
     from storage import open_store
 
-    # The demo's layers, saved as a dataset that is not marked as the demo.
-    shipped = GeoPackageStore(settings.path("demo"), settings.path("demo"))
-    real = tmp_path / "real.gpkg"
-    create_dataset(real, {name: shipped.read(name) for name in LAYERS},
-                   shipped.read_district(), {"demo": "false"})
-    monkeypatch.setenv("TONGXIN_DEMO", str(real))
-    monkeypatch.setenv("TONGXIN_DATA", str(tmp_path / "work" / "tongxin.gpkg"))
     import_file("units", GOOD, store=open_store(), user="tester")  # so there is a backup
-    at = _app()
-    assert not any("示例数据" in i.value for i in at.info)
+    at = _app() if who == "demo" else _signed_in("viewer")
     at.session_state["data_report"] = _entry("units", GOOD)
     at.run()
     assert not at.exception

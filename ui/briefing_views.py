@@ -15,7 +15,7 @@ from analysis.activity import Period
 from analysis.scorecard import load_rubric, scorecard
 from core import settings
 from core.i18n import t
-from ui import data, maps
+from ui import charts, data, maps
 from ui.briefing_style import ACCENT, BACKGROUND, FONT, MUTED, PANEL, TEXT
 
 # Heights in CSS pixels of the main visual on a 1080-line screen; "?screen=4k" doubles them.
@@ -124,9 +124,11 @@ def activity_view(screen: Screen) -> None:
                 False)], columns=1)
     with right:
         counts = act.counts
-        names = act.townships["name"].reindex(counts.index).tolist()
+        # Names go into plotly's labels, which read tags: shown as written.
+        names = charts.labels(act.townships["name"].reindex(counts.index))
         text = counts.map(lambda v: str(v) if v else "—").to_numpy()
-        fig = go.Figure(go.Heatmap(z=counts.where(counts > 0).to_numpy(), x=list(counts.columns),
+        fig = go.Figure(go.Heatmap(z=counts.where(counts > 0).to_numpy(),
+                                   x=charts.labels(counts.columns),
                                    y=names, text=text, texttemplate="%{text}",
                                    colorscale="Blues", showscale=False, xgap=2, ygap=2))
         fig.update_yaxes(autorange="reversed")
@@ -161,7 +163,7 @@ def scorecard_view(screen: Screen) -> None:
     lang = screen.lang
     rubric = load_rubric()
     table = scorecard(data.score_inputs(screen.period, screen.as_of), rubric)
-    fig = go.Figure(go.Bar(x=table["score"], y=table["name"], orientation="h",
+    fig = go.Figure(go.Bar(x=table["score"], y=charts.labels(table["name"]), orientation="h",
                            marker_color=ACCENT, text=table["score"].map(lambda v: f"{v:.2f}"),
                            textposition="outside"))
     fig.update_yaxes(autorange="reversed")

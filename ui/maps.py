@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 
 import folium
@@ -156,6 +157,32 @@ def escaped(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         values = frame[col]
         out[col] = [("-" if _missing(v) else html.escape(_text(v))) for v in values]
     return out
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
+
+
+def markdown_literal(text: object) -> str:
+    """Return ``text`` for a Streamlit markdown string (captions, alerts), shown as written.
+
+    ``st.caption``, ``st.success``, ``st.error``, ``st.metric`` deltas and the like read
+    markdown: a name from the data such as ``[x](javascript:…)`` would become a link,
+    ``![x](http://…)`` would fetch an image from outside, ``:red[x]`` or ``$x$`` would be
+    restyled. Every ASCII punctuation mark is backslash-escaped (CommonMark shows it as
+    the mark itself); tags were never run (Streamlit shows raw HTML as text) and still are not.
+
+    Parameters
+    ----------
+    text : object
+        A value from the data or an upload (a township name, a file name).
+
+    Returns
+    -------
+    str
+        The escaped text, on one line.
+    """
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
 def _missing(value: object) -> bool:
@@ -457,8 +484,10 @@ def show(fmap: folium.Map, key: str, height: int = MAP_HEIGHT) -> str | None:
 
 def download(fmap: folium.Map, file_name: str, lang: str | None = None) -> None:
     """Offer the map as a standalone HTML file that opens with no server and no internet."""
+    # No rerun on click (see ui.downloads.excel_button).
     st.download_button(t("map.download", lang), standalone_html(fmap).encode("utf-8"),
-                       file_name=file_name, mime="text/html", key=f"dl-{file_name}")
+                       file_name=file_name, mime="text/html", key=f"dl-{file_name}",
+                       on_click="ignore")
 
 
 def dumps_safe(value: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import LANGUAGES, lang_or_default, t
-from ui import data
+from ui import data, recovery
 
 _LANG_NAMES = {"zh": "中文", "en": "English"}
 
@@ -33,4 +33,5 @@ def render() -> str:
         st.rerun()
     if data.is_demo():
         st.sidebar.info(t("app.demo_banner", lang))
+    recovery.notice(lang)
     return lang

@@ -146,7 +146,8 @@ def _matrix(lang: str, act: ActivitySummary) -> None:
     """Draw the township x category matrix, empty cells standing out; offer it as Excel."""
     st.subheader(t("activities.matrix", lang))
     counts = act.counts.to_numpy()
-    towns, cats = act.townships["name"].astype(str).tolist(), list(act.categories)
+    # Names go into plotly's labels, which read tags: shown as written.
+    towns, cats = charts.labels(act.townships["name"]), charts.labels(act.categories)
     hover = {"town": "%{y}", "cat": "%{x}", "n": "%{z}"}
     blues = [[i / (len(maps.SEQUENTIAL) - 1), c] for i, c in enumerate(maps.SEQUENTIAL)]
     fig = go.Figure([
@@ -208,7 +209,7 @@ def _trend(lang: str, act: ActivitySummary) -> None:
     """Draw activities per month, stacked by category."""
     st.subheader(t("activities.trend", lang))
     months = act.monthly.index.strftime("%Y-%m")
-    fig = go.Figure([go.Bar(x=months, y=act.monthly[cat], name=cat,
+    fig = go.Figure([go.Bar(x=months, y=act.monthly[cat], name=charts.label(cat),
                             marker_color=CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)])
                      for i, cat in enumerate(act.categories)])
     fig = charts.styled(fig, height=TREND_HEIGHT)

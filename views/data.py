@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core import settings
 from core.i18n import t
 from layers import LAYERS, importer
-from layers._errors import TongxinError
+from layers._errors import Issue, TongxinError
 from layers._validate import Report
 from layers.template import write_template
 from storage import Backup
-from ui import data, downloads
+from ui import auth, data, downloads, maps
 from ui.sidebar import current_lang
 
 # What a data keeper exports; a Shapefile is several files, so it comes zipped.
@@ -27,8 +29,8 @@ CRS_CHOICES = {"": "data.crs.auto", "wgs84": "data.crs.wgs84", "cgcs2000": "data
                "gcj02": "data.crs.gcj02", "bd09": "data.crs.bd09",
                "EPSG:4544": "data.crs.epsg4544"}
 AUDIT_SHOWN = 20  # the latest entries answer "who changed what lately"; the file keeps all
-USER = "dashboard"  # written to the audit log until named accounts exist
 MB = 1024 * 1024
+NAME_BYTES = 200  # an upload's file name is cut to this (file systems allow 255)
 TEMPLATES_PER_ROW = 3
 WRAPPED_ROWS = 200  # a check report up to this long is drawn as a static table
 TIME = "%Y-%m-%d %H:%M:%S"
@@ -53,14 +55,49 @@ def _when(text: object) -> str:
     return (moment.astimezone() if moment.tzinfo else moment).strftime(TIME)
 
 
+def upload_limit_bytes() -> int:
+    """Return the largest upload the page accepts (the ``upload_max_mb`` setting), in bytes."""
+    return int(settings.get("upload_max_mb")) * MB
+
+
+def too_big(name: str, size: int) -> Issue | None:
+    """Return the ``data.upload_too_big`` problem when ``size`` bytes exceed the upload limit."""
+    if size <= upload_limit_bytes():
+        return None
+    return Issue("data.upload_too_big", params={"file": name, "size": f"{size / MB:,.1f}",
+                                                 "limit": int(settings.get("upload_max_mb"))})
+
+
+def safe_name(name: str) -> str:
+    """Return an upload's base name, fit to save: no folders, no NUL, not ``..``, not too long.
+
+    The file keeps its own name (the report and the audit log name it) in a private folder;
+    whatever folders a crafted name claims, it cannot leave that folder.
+    """
+    base = re.split(r"[\\/]", str(name))[-1].replace("\x00", "").strip()
+    if base in ("", ".", ".."):
+        return "upload"
+    suffix = Path(base).suffix if len(Path(base).suffix) <= 16 else ""
+    stem = base[: len(base) - len(suffix)]
+    while len((stem + suffix).encode("utf-8")) > NAME_BYTES:
+        stem = stem[:-1]
+    return (stem + suffix) or "upload"
+
+
 @contextmanager
 def _saved(name: str, content: bytes) -> Iterator[Path]:
-    # Under its own name (the report and the audit log name the file), in a private
-    # directory removed afterwards; only the base name, so a crafted name cannot escape it.
+    # In a private directory removed afterwards, also when checking fails; GDAL reads zips in
+    # place (/vsizip/), so nothing else is ever written.
     with tempfile.TemporaryDirectory(prefix="tongxin-upload-") as folder:
-        path = Path(folder) / (Path(name).name or "upload")
+        path = Path(folder) / safe_name(name)
         path.write_bytes(content)
         yield path
+
+
+def _refused(layer: str, name: str, issue: Issue) -> Report:
+    report = Report(layer, safe_name(name), "")
+    report.errors.append(issue)
+    return report
 
 
 def check_file(layer: str, path: str | Path, crs: str | None = None) -> Report:
@@ -72,7 +109,12 @@ def check_file(layer: str, path: str | Path, crs: str | None = None) -> Report:
 
 
 def check_upload(layer: str, name: str, content: bytes, crs: str | None = None) -> Report:
-    """Save an upload as ``name`` in a temporary folder, check it (:func:`check_file`), remove it."""
+    """Save an upload as ``name`` in a temporary folder, check it (:func:`check_file`), remove it.
+
+    An upload over the limit (:func:`upload_limit_bytes`) is refused unsaved and unread.
+    """
+    if issue := too_big(name, len(content)):
+        return _refused(layer, name, issue)
     with _saved(name, content) as path:
         return check_file(layer, path, crs)
 
@@ -83,8 +125,11 @@ def import_upload(layer: str, name: str, content: bytes,
 
     Returns the report and the backup of the previous data (None when nothing was imported).
     """
+    if issue := too_big(name, len(content)):
+        return _refused(layer, name, issue), None
     with _saved(name, content) as path:
-        return importer.import_file(layer, path, crs=crs or None, store=data.store(), user=USER)
+        return importer.import_file(layer, path, crs=crs or None, store=data.store(),
+                                    user=auth.actor())
 
 
 def report_table(report: Report, lang: str) -> pd.DataFrame:
@@ -133,7 +178,7 @@ def _templates(lang: str) -> None:
         # Built on click only: six workbooks on every run would slow the page for nothing.
         cell.download_button(t("data.template_button", lang, layer=_label(name, lang)),
                              lambda name=name: _template_bytes(name), key=f"tpl-{name}",
-                             width="stretch",
+                             width="stretch", on_click="ignore",
                              file_name=f"{LAYERS[name].label}模板.xlsx",
                              mime="application/vnd.openxmlformats-officedocument."
                                   "spreadsheetml.sheet")
@@ -157,6 +202,11 @@ def _upload(lang: str) -> None:
                                 on_change=_forget)
     st.caption(t("data.upload_help", lang))
     if uploaded is not None and REPORT_KEY not in st.session_state:
+        # Judged by its size before a byte of it is read or saved.
+        if issue := too_big(uploaded.name, uploaded.size):
+            st.error(t(issue.key, lang, **{**issue.params,
+                                             "file": maps.markdown_literal(uploaded.name)}))
+            return
         content = uploaded.getvalue()
         with st.spinner(t("common.computing", lang)):
             report = check_upload(layer, uploaded.name, content, crs)
@@ -169,14 +219,16 @@ def _upload(lang: str) -> None:
 def _report(lang: str, entry: dict) -> None:
     report: Report = entry["report"]
     layer = _label(entry["layer"], lang)
-    counts = {"file": report.file_name, "rows": report.rows, "layer": layer,
+    # Alerts and captions read markdown: a file's name (and its CRS's) is shown as written.
+    counts = {"file": maps.markdown_literal(report.file_name), "rows": report.rows, "layer": layer,
               "errors": len(report.errors), "warnings": len(report.warnings)}
     if report.ok:
         st.success(t("data.report_ok", lang, **counts))
     else:
         st.error(t("data.report_failed", lang, **counts))
     if report.kind:  # the coordinate system is known only once the rows could be placed
-        st.caption(t("data.report_details", lang, kind=report.kind, crs=report.crs_label)
+        st.caption(t("data.report_details", lang, kind=report.kind,
+                     crs=maps.markdown_literal(report.crs_label))
                    if report.crs_label else t("data.report_kind", lang, kind=report.kind))
     table = report_table(report, lang)
     if len(table):
@@ -191,11 +243,11 @@ def _report(lang: str, entry: dict) -> None:
         downloads.excel_button(table, headers, REPORT_FILE, lang)
     if not report.ok:
         return
-    demo = data.is_demo()
+    allowed = auth.can("import")
     clicked = st.button(t("data.import_button", lang, layer=layer), type="primary",
-                        key="data_import", disabled=not demo)
-    st.caption(t("data.import_allowed" if demo else "data.import_blocked", lang))
-    if clicked and demo:
+                        key="data_import", disabled=not allowed)
+    st.caption(t("data.import_allowed" if allowed else "data.import_blocked", lang))
+    if clicked and allowed:
         _import(lang, entry)
 
 
@@ -205,7 +257,7 @@ def _import(lang: str, entry: dict) -> None:
             report, backup = import_upload(entry["layer"], entry["name"], entry["content"],
                                            entry["crs"])
     except TongxinError as exc:
-        st.error(f"{t('data.store_error', lang)} {exc.message(lang)}")
+        st.error(f"{t('data.store_error', lang)} {maps.markdown_literal(exc.message(lang))}")
         return
     if backup is None:
         # The data changed between the check and the click: show the new report.
@@ -242,17 +294,18 @@ def _backups(lang: str) -> None:
         t("data.col_size", lang): round(b.size / MB, 1),
         t("data.col_reason", lang): _backup_reason(b.reason, lang)} for b in backups]),
         hide_index=True)
-    demo = data.is_demo()
+    allowed = auth.can("restore")
     labels = {b.id: f"{_when(b.created)} · {_backup_reason(b.reason, lang)}" for b in backups}
     chosen = st.selectbox(t("data.restore_choose", lang), list(labels), key="data_backup",
                           format_func=labels.get)
-    clicked = st.button(t("data.restore_button", lang), key="data_restore", disabled=not demo)
-    st.caption(t("data.restore_allowed" if demo else "data.restore_blocked", lang))
-    if clicked and demo:
+    clicked = st.button(t("data.restore_button", lang), key="data_restore",
+                        disabled=not allowed)
+    st.caption(t("data.restore_allowed" if allowed else "data.restore_blocked", lang))
+    if clicked and allowed:
         try:
-            saved = data.store().restore(chosen, user=USER)
+            saved = data.store().restore(chosen, user=auth.actor())
         except TongxinError as exc:
-            st.error(f"{t('data.store_error', lang)} {exc.message(lang)}")
+            st.error(f"{t('data.store_error', lang)} {maps.markdown_literal(exc.message(lang))}")
             return
         _done("data.restore_done", backup=chosen, saved=saved.id)
 
@@ -292,7 +345,9 @@ def render() -> None:
         key, params = st.session_state.pop(DONE_KEY)
         if "layer" in params:
             params = {**params, "layer": _label(params["layer"], lang)}
-        st.success(t(key, lang, **params))
+        # Read as markdown: the file's name is shown as written.
+        st.success(t(key, lang, **{k: maps.markdown_literal(v) if isinstance(v, str) else v
+                                   for k, v in params.items()}))
     if data.is_demo():
         st.info(t("data.demo_notice", lang))
     else:

@@ -52,12 +52,15 @@ def score_chart(table: pd.DataFrame, rubric: Rubric, lang: str) -> go.Figure:
     """
     fig = go.Figure()
     unit = t("scorecard.points", lang)
+    # Township names are labels plotly would read tags in: shown as written.
+    names = charts.labels(table["name"])
     for i, ind in enumerate(rubric.indicators):
-        fig.add_bar(y=table["name"], x=table[ind.name], orientation="h", name=_label(ind, lang),
+        label = charts.label(_label(ind, lang))
+        fig.add_bar(y=names, x=table[ind.name], orientation="h", name=label,
                     marker_color=maps.PALETTE[i % len(maps.PALETTE)],
-                    hovertemplate=f"%{{y}} · {_label(ind, lang)}: %{{x:.2f}} {unit}"
+                    hovertemplate=f"%{{y}} · {label}: %{{x:.2f}} {unit}"
                                   "<extra></extra>")
-    fig.add_scatter(y=table["name"], x=table["score"], mode="text", showlegend=False,
+    fig.add_scatter(y=names, x=table["score"], mode="text", showlegend=False,
                     text=[f"{s:.2f}" for s in table["score"]], textposition="middle right",
                     hoverinfo="skip")
     fig.update_layout(barmode="stack", yaxis={"autorange": "reversed"},
@@ -125,10 +128,11 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
     kpi[0].metric(t("scorecard.towns_scored", lang), len(shown))
     kpi[1].metric(t("scorecard.mean", lang), f"{shown['score'].mean():.2f}")
     best, worst = shown.iloc[0], shown.iloc[-1]
-    kpi[2].metric(t("scorecard.best", lang), f"{best['score']:.2f}", best["name"],
-                  delta_color="off", delta_arrow="off")
-    kpi[3].metric(t("scorecard.worst", lang), f"{worst['score']:.2f}", worst["name"],
-                  delta_color="off", delta_arrow="off")
+    # The delta line reads markdown: the township's name is shown as written.
+    kpi[2].metric(t("scorecard.best", lang), f"{best['score']:.2f}",
+                  maps.markdown_literal(best["name"]), delta_color="off", delta_arrow="off")
+    kpi[3].metric(t("scorecard.worst", lang), f"{worst['score']:.2f}",
+                  maps.markdown_literal(worst["name"]), delta_color="off", delta_arrow="off")
     st.subheader(t("scorecard.table_heading", lang))
     headers = _headers(rubric, lang)
     # On screen the headers are short, the points in their tooltips, so that every indicator

@@ -125,8 +125,9 @@ def _chart(lang: str, venues: pd.DataFrame) -> None:
     counts = pd.crosstab(venues["township_code"].astype(str), venues["religion"])
     # Townships in their statistical-code order, as the district's reports list them.
     counts = counts.reindex(sorted(counts.index))
-    fig = go.Figure([go.Bar(x=[names.get(c, c) for c in counts.index], y=counts[religion],
-                            name=religion, marker_color=colour)
+    # Names go into plotly's labels, which read tags: shown as written.
+    fig = go.Figure([go.Bar(x=charts.labels(names.get(c, c) for c in counts.index),
+                            y=counts[religion], name=charts.label(religion), marker_color=colour)
                      for religion, colour in religion_colours().items()
                      if religion in counts.columns])
     fig.update_layout(barmode="stack", yaxis_title=t("sites.chart_count", lang),
@@ -175,7 +176,8 @@ def render() -> None:
     st.header(t("sites.heading", lang))
     if f.townships:
         st.caption(t("common.filtered_to", lang,
-                     what="、".join(names.get(c, c) for c in f.townships)))
+                     what="、".join(maps.markdown_literal(names.get(c, c))
+                                             for c in f.townships)))
     with st.spinner(t("common.computing", lang)):
         venues = f.township_rows(venue_table())
         fmap = build_map(lang, f)

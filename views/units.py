@@ -192,7 +192,8 @@ def _counts(lang: str, status: pd.DataFrame) -> None:
         counts = unit_counts(status, by)
         groups = [names.get(g, g) for g in counts.index] if by == "township_code" \
             else list(counts.index)
-        fig = go.Figure([go.Bar(y=groups, x=counts[s], name=_status_label(s, lang),
+        # Names go into plotly's labels, which read tags: shown as written.
+        fig = go.Figure([go.Bar(y=charts.labels(groups), x=counts[s], name=_status_label(s, lang),
                                 orientation="h", marker_color=STATUS_COLOURS[s])
                          for s in STATUSES])
         fig.update_layout(barmode="stack", xaxis_title=t("units.count", lang),

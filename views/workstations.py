@@ -250,7 +250,8 @@ def render() -> None:
     st.header(t("workstations.heading", lang))
     if f.townships:
         st.caption(t("common.filtered_to", lang,
-                     what="、".join(names.get(c, c) for c in f.townships)))
+                     what="、".join(maps.markdown_literal(names.get(c, c))
+                                             for c in f.townships)))
     with st.spinner(t("common.computing", lang)):
         towns = f.township_rows(data.coverage().townships.reset_index(), "code")
     if towns.empty:
