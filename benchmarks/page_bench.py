@@ -63,7 +63,7 @@ def _drawn(page, has_map: bool) -> None:
     if has_map:
         map_painted(page, timeout_ms=60_000)
     else:
-        page.wait_for_selector("[data-testid='stMainBlockContainer'] h2", timeout=60_000)
+        page.wait_for_selector("[data-testid='stMainBlockContainer'] h2, .tx-top", timeout=60_000)
 
 
 def main() -> int:
