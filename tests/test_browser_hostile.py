@@ -46,6 +46,8 @@ PAGES = {"": True, "workstations": True, f"workstations?towns={MARKUP_TOWNS}": T
          "activities": True, "units": True, "sites": True, f"sites?towns={MARKUP_TOWNS}": True,
          "scorecard": True, "data": False}
 BRIEFING_VIEWS = range(4)
+# Pages whose plotly charts label townships; the first three chart every township.
+CHART_PAGES = ("activities", "sites", "scorecard", "units")
 MAP_TIMEOUT_MS = 90_000  # generous: two cores, and the pages draw several maps' worth
 
 # Counts every alert/confirm/prompt in every frame (the dialog handler also sees them).
@@ -281,15 +283,19 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(server, browse
     assert page.locator("[data-testid='stException']").count() == 0
     seen += [page.inner_text("body"), *watched.svg_texts()]
     assert _literal(seen), f"no hostile text shown literally on /{path}"
-    charts = watched.svg_texts()
     if "towns=" in path:
         # Markdown captions: the link syntax reads as typed, no link made.
         assert "[链接](javascript:alert(6))彭家坪镇" in page.inner_text("body")
-    if path in ("activities", "sites", "scorecard", "units") or "towns=" in path:
+    if path.split("?")[0] in CHART_PAGES:
+        page.wait_for_selector(".main-svg g.ytick text", timeout=MAP_TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        charts = watched.svg_texts()
         # Plotly's labels: <b> and <a> read as typed, not as bold or a link.
-        if any("阿干镇" in text for text in charts):
+        assert any(p in text for p in PAYLOADS if "<" in p for text in charts), charts
+        if path in CHART_PAGES[:3]:  # charts of every township
             assert any("<b>粗</b>阿干镇" in text for text in charts), charts
-            assert not any(text == "粗阿干镇" for text in charts)
+            assert any('<a href="javascript:alert(5)">链接</a>八里镇' in text for text in charts)
+        assert not any(text in ("粗阿干镇", "链接八里镇") for text in charts)
     files = _downloads(watched, tmp_path)
     watched.assert_clean()
     page.close()
@@ -341,8 +347,10 @@ def test_every_briefing_view_shows_hostile_text_literally(server, browser, view)
     if view == 0:
         map_painted(page, timeout_ms=MAP_TIMEOUT_MS)
         seen += watched.open_features()
-    else:
-        page.wait_for_timeout(2500)
+    else:  # the chart's axis labels, or the gap list
+        page.wait_for_selector(".main-svg g.ytick text" if view in (1, 3) else ".tx-list .row",
+                               timeout=MAP_TIMEOUT_MS)
+        page.wait_for_timeout(500)
     seen += [page.inner_text("body"), *watched.svg_texts()]
     if view == 2:  # the gap list cuts names to 14 characters
         assert any(p[:12] in text for p in PAYLOADS if p.startswith("<") for text in seen)

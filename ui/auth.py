@@ -11,6 +11,7 @@ from auth.accounts import Account, AccountStore
 from core import settings
 from core.i18n import t
 from ui import data
+from ui.maps import markdown_literal
 
 USER, LAST_SEEN = "auth_user", "auth_last_seen"
 # Without accounts the dashboard is a read-only demo: these are all it may do.
@@ -113,7 +114,8 @@ def _try_sso(lang: str) -> bool:
         return False
     account = accounts().by_email(str(st.user.get("email", "")))
     if account is None:
-        st.error(t("auth.sso_unknown", lang, email=st.user.get("email", "")))
+        st.error(t("auth.sso_unknown", lang,
+                   email=markdown_literal(str(st.user.get("email", "")))))
         return False
     _sign_in(account)
     return True
@@ -141,7 +143,8 @@ def sidebar(lang: str) -> None:
     user = current()
     with st.sidebar:
         if user is not None:
-            st.caption(t("auth.signed_in_as", lang, user=user.name or user.username,
+            st.caption(t("auth.signed_in_as", lang,
+                         user=markdown_literal(user.name or user.username),
                          role=t(f"auth.role.{user.role}", lang)))
             st.button(t("auth.sign_out", lang), on_click=sign_out, key="sign_out")
         elif not secured():
