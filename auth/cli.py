@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from auth.accounts import ROLES, AccountError, AccountStore
 from core.i18n import LANGUAGES, t
-from layers.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, _early_lang, _Parser
+from core.cli import EXIT_OK, Parser, lang_on_every_command, run
 
 
 def _store() -> AccountStore:
@@ -33,11 +33,11 @@ def _actor() -> str:
     return current_user()
 
 
-def _parser(lang: str) -> _Parser:
-    _Parser.lang = lang
-    parser = _Parser(prog="python -m auth", description=t("auth.cli_description", lang))
+def _parser(lang: str) -> Parser:
+    Parser.lang = lang
+    parser = Parser(prog="python -m auth", description=t("auth.cli_description", lang))
     parser.add_argument("--lang", choices=LANGUAGES)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     add = sub.add_parser("add")
     add.add_argument("username")
     add.add_argument("--role", choices=ROLES, required=True)
@@ -51,7 +51,7 @@ def _parser(lang: str) -> _Parser:
     reset.add_argument("--password-stdin", action="store_true")
     listing = sub.add_parser("list")
     listing.add_argument("--json", action="store_true")
-    return parser
+    return lang_on_every_command(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,20 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status.
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
-    lang = _early_lang(argv)
-    try:
-        args = _parser(lang).parse_args(argv)
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    try:
-        return _run(args, lang)
-    except AccountError as exc:
-        print(t("cli.error_prefix", lang) + exc.message(lang), file=sys.stderr)
-        return EXIT_INVALID
+    return run(argv, _parser, _run, (AccountError,))
 
 
 def _run(args: argparse.Namespace, lang: str) -> int:

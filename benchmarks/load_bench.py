@@ -1,20 +1,33 @@
-"""Load: concurrent browser sessions cycling through every page, and the server's memory.
+"""Load: concurrent sessions going round every page on loopback, and the server's memory.
 
-One Chromium, one browser context per session (its own cookies, cache and Streamlit session),
-all driven at once with Playwright's async API against a real server on loopback. Each
-session goes round the eight pages as a user does: it opens ``/`` (a full page load), clicks
-through the six other pages in the sidebar (the app stays loaded; the server runs each page's
-script in the same session), then opens ``/briefing?interval=3600`` (a full load: the wall
-screen has no sidebar), and again. Each visit waits for the page's script to finish, its
-heading and, on map pages, the map's frame with its drawing canvas. Recorded: every visit's
-time, every error (an exception block on the page, a JavaScript error, a timeout) and the
-server's resident memory (VmRSS) fresh, after a warm-up round, during and after the load, and
-after a further idle spell.
+Two kinds of real client, driven at once from one asyncio loop against a real server:
 
-Full loads for every page would mostly measure Chromium booting Streamlit's front end twenty
-times over on two cores (2-5 s of CPU each), not the server.
+- **wire sessions** (``--sessions``, default 20): each opens Streamlit's websocket
+  (``/_stcore/stream``) and speaks its protocol as the browser's front end does: it asks for a
+  page (a ``rerun_script`` with the page's URL path and query string, carrying on the query the
+  server set) and reads what comes back until the script run finishes. The server cannot tell
+  it from a browser: it runs the same scripts in the same sessions and sends the same deltas.
+  A visit is whole when the run finished, a heading came (the briefing screen's title bar
+  there), on map pages the folium map component, and no exception element.
+- **browser tabs** (``--browsers``, default 2): tabs of one Chromium (Playwright's async API),
+  each its own session, which open one page and then click through the sidebar as users do,
+  waiting for the page's heading, on map pages the map's frame with its canvas, and the end of
+  the script run; a JavaScript error or an exception block on the page is an error.
 
-    .venv/bin/python benchmarks/load_bench.py --sessions 20 --duration 120 --idle 60
+Why not only browsers: on a 2-core machine twenty Chromium tabs are the load, not the server.
+Measured: a new tab costs Chromium 3-5 s of CPU to boot Streamlit's front end and a page switch
+1-2.5 s, against 0.4-1 s for the server; with 20 tabs Chromium used 112 s of CPU to the server's
+20 s, and on a busy machine not one of 20 first page loads came back within 70 s.
+``--sessions 0 --browsers 20`` runs it that way all the same.
+
+Every session starts on a different page (session n on page n), so every page is asked for at
+once. The briefing screen is asked for with ``?interval=3600`` (browser tabs reach it by click:
+the server's default rotation is set to an hour), so no view switches under the measurement.
+Recorded: every visit's time, every error (an exception element or block, a JavaScript error, a
+timeout, a closed connection), and the server's resident memory (VmRSS) fresh, after a warm-up
+round through every page, during and right after the load, and after an idle spell.
+
+    .venv/bin/python benchmarks/load_bench.py --sessions 20 --browsers 2 --duration 120
 """
 
 from __future__ import annotations
@@ -30,25 +43,29 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
-# url path, whether it draws a map. The briefing screen rotates only hourly here (also when
-# reached by a click: run the server with TONGXIN_BRIEFING_SECONDS=3600, as main() does): a
-# view switching under the measurement is the briefing soak's subject, not this one's.
+# url path (with its query), whether it draws a map.
 PAGES = [("", True), ("workstations", True), ("activities", True), ("units", True),
          ("sites", True), ("scorecard", True), ("data", False),
          ("briefing?interval=3600", False)]
-BRIEFING_SECONDS = "3600"
-# The page's main heading; the briefing screen's is its title bar.
+BRIEFING_SECONDS = "3600"  # TONGXIN_BRIEFING_SECONDS for the server: browser tabs click there
+MAP_COMPONENT = "streamlit_folium"
+BRIEFING_TITLE = "tx-title"
+
+# In the browser: the page's main heading (the briefing screen's is its title bar), the map.
 HEADING = ("[data-testid='stMainBlockContainer'] h1, "
            "[data-testid='stMainBlockContainer'] h2, "
-           "[data-testid='stMainBlockContainer'] .tx-title")
-MAP_FRAME = "iframe[src*='streamlit_folium']"
+           f"[data-testid='stMainBlockContainer'] .{BRIEFING_TITLE}")
+MAP_FRAME = f"iframe[src*='{MAP_COMPONENT}']"
 MAP_DRAWN = ".leaflet-overlay-pane canvas"
 SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+EXCEPTION = "[data-testid='stException']"
+VIEWPORT = {"width": 1280, "height": 720}
 # Before a click: note every start of a script run, so "finished" means the new page's run.
 _WATCH_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
     window.txRan = false;
@@ -59,20 +76,29 @@ _WATCH_JS = """() => { const app = document.querySelector('[data-testid="stApp"]
                                      attributeFilter: ['data-test-script-state']}); } }"""
 _RAN_JS = """() => window.txRan && document.querySelector('[data-testid="stApp"]')
     .getAttribute('data-test-script-state') === 'notRunning'"""
-EXCEPTION = "[data-testid='stException']"
-MB = 1024 * 1024
-VIEWPORT = {"width": 1280, "height": 720}
 
 
 @dataclass
 class Visit:
     """One page visit by one session."""
 
+    client: str  # "wire" or "browser"
     session: int
     path: str
     start: float  # seconds since the load began
-    seconds: float  # navigation until heading (and map) were there
+    seconds: float  # request until the page was whole
     error: str | None = None
+
+
+@dataclass
+class _Run:
+    """What one drive collects."""
+
+    began: float
+    deadline: float  # no visit starts after it
+    visits: list[Visit] = field(default_factory=list)
+    cut: list[Visit] = field(default_factory=list)  # in flight when the drive was stopped
+    rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
 
 
 def rss_mb(pid: int) -> dict[str, float]:
@@ -85,8 +111,101 @@ def rss_mb(pid: int) -> dict[str, float]:
     return values
 
 
-async def _visit(page, url: str, path: str, has_map: bool, full: bool,
-                 timeout_ms: int) -> str | None:
+# -- wire sessions ------------------------------------------------------------------------
+
+async def _wire_visit(ws, page_name: str, query: str, has_map: bool) -> tuple[str | None, str]:
+    """Ask for one page; return (error or None, the query string the server left)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    request = BackMsg()
+    request.rerun_script.query_string = query
+    request.rerun_script.page_name = page_name
+    await ws.send(request.SerializeToString())
+    heading = component = missing = False
+    exceptions: list[str] = []
+    while True:
+        msg = ForwardMsg()
+        msg.ParseFromString(await ws.recv())
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            what = element.WhichOneof("type")
+            heading = heading or what == "heading" or (
+                what == "html" and BRIEFING_TITLE in element.html.body)
+            component = component or (what == "component_instance" and MAP_COMPONENT in
+                                       element.component_instance.component_name)
+            if what == "exception":
+                exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind == "page_info_changed":
+            query = msg.page_info_changed.query_string
+        elif kind == "page_not_found":
+            missing = True  # read on to the end of the run, to stay in step
+        elif kind == "script_finished":
+            if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                heading = component = False  # the page reruns (st.rerun): wait for that run
+                continue
+            break
+    if exceptions:
+        return "exception: " + exceptions[0][:300], query
+    if missing:
+        return "page not found", query
+    if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+        return "script did not compile", query
+    if not heading:
+        return "no heading", query
+    if has_map and not component:
+        return "no map", query
+    return None, query
+
+
+def _query_for(path: str, carried: str) -> tuple[str, str]:
+    # The page name and the query to send: the one the server last set (filters travel in
+    # it, as in the browser's address bar) with the page's own on top; the briefing screen's
+    # interval only on the briefing screen.
+    name, _, own = path.partition("?")
+    params = {k: v for k, v in parse_qsl(carried) if k != "interval"}
+    params.update(parse_qsl(own))
+    return name, urlencode(params)
+
+
+async def _wire_session(url: str, number: int, run: _Run, timeout_s: float,
+                        limit: int | None, ramp: float) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import WebSocketException
+
+    await asyncio.sleep(number * ramp)
+    first = index = number  # each session starts on a different page
+    carried = ""
+    stream = url.replace("http://", "ws://", 1) + "/_stcore/stream"
+    async with connect(stream, subprotocols=["streamlit"], max_size=None, proxy=None,
+                       open_timeout=timeout_s) as ws:
+        while time.monotonic() < run.deadline and (limit is None or index - first < limit):
+            path, has_map = PAGES[index % len(PAGES)]
+            index += 1
+            name, query = _query_for(path, carried)
+            start = time.monotonic()
+            try:
+                error, carried = await asyncio.wait_for(
+                    _wire_visit(ws, name, query, has_map), timeout_s)
+            except TimeoutError:
+                error = f"timeout after {timeout_s:.0f} s"
+            except WebSocketException as exc:
+                error = f"connection closed: {exc}"
+            except asyncio.CancelledError:
+                run.cut.append(Visit("wire", number, "/" + path, start - run.began,
+                                     time.monotonic() - start, "cut at the end of the run"))
+                raise
+            run.visits.append(Visit("wire", number, "/" + path, start - run.began,
+                                    time.monotonic() - start, error))
+            if error and error.startswith(("timeout", "connection")):
+                break  # the session's stream is out of step or gone
+
+
+# -- browser tabs ---------------------------------------------------------------------------
+
+async def _browser_visit(page, url: str, path: str, has_map: bool, full: bool,
+                         timeout_ms: int) -> str | None:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -105,96 +224,66 @@ async def _visit(page, url: str, path: str, has_map: bool, full: bool,
         if has_map:
             frame = page.frame_locator(MAP_FRAME).first
             await frame.locator(MAP_DRAWN).first.wait_for(state="attached", timeout=timeout_ms)
+        await page.wait_for_selector(SCRIPT_DONE, timeout=timeout_ms)
     except PlaywrightTimeout:
         return f"timeout after {timeout_ms / 1000:.0f} s"
     except PlaywrightError as exc:  # the page crashed, or the connection went
         return f"browser error: {str(exc).splitlines()[0][:200]}"
-    return None
-
-
-async def _after(page, timeout_ms: int) -> str | None:
-    # Once the script has finished, an exception it raised is on the page.
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        await page.wait_for_selector(SCRIPT_DONE, timeout=timeout_ms)
-    except PlaywrightTimeout:
-        return f"script still running after {timeout_ms / 1000:.0f} s"
     blocks = page.locator(EXCEPTION)
     if await blocks.count():
         return "exception: " + (await blocks.first.inner_text())[:300]
     return None
 
 
-# Streamlit's spinners, skeletons and transitions animate while a page waits for the server:
-# twenty tabs repainting them in software (no GPU) starve the server of CPU on a small box.
-_NO_MOTION = """document.addEventListener('DOMContentLoaded', () => {
-    const style = document.createElement('style');
-    style.textContent = '*, *::before, *::after { animation: none !important; '
-        + 'transition: none !important; }';
-    document.head.appendChild(style); });"""
-
-
-async def _context(browser):
-    context = await browser.new_context(viewport=VIEWPORT, reduced_motion="reduce")
-    if os.environ.get("TONGXIN_LOAD_MOTION") != "1":
-        await context.add_init_script(_NO_MOTION)
-    return context
-
-
-@dataclass
-class _Run:
-    """What one drive collects."""
-
-    began: float
-    deadline: float
-    visits: list[Visit] = field(default_factory=list)
-    cut: list[Visit] = field(default_factory=list)  # in flight when the drive was stopped
-    rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
-
-
-async def _session(browser, url: str, number: int, run: _Run, timeout_ms: int,
-                   limit: int | None, ramp: float, shared=None, reload: bool = False) -> None:
-    await asyncio.sleep(number * ramp)  # users arrive one after another, not in one instant
-    context = shared or await _context(browser)
+async def _browser_session(context, url: str, number: int, run: _Run, timeout_s: float,
+                           limit: int | None, ramp: float) -> None:
+    await asyncio.sleep(number * ramp)
     page = await context.new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)[:300]))
-    first = index = number  # each session starts on a different page
+    first = index = number
     try:
         while time.monotonic() < run.deadline and (limit is None or index - first < limit):
             path, has_map = PAGES[index % len(PAGES)]
-            full = reload or index == first  # a session's first page is opened, not clicked
+            full = index == first  # a tab opens its first page; then it clicks
             index += 1
             start = time.monotonic()
             try:
-                error = await _visit(page, url, path, has_map, full, timeout_ms)
-                seconds = time.monotonic() - start
-                if error is None:
-                    error = await _after(page, timeout_ms)
+                error = await _browser_visit(page, url, path, has_map, full,
+                                             int(timeout_s * 1000))
             except asyncio.CancelledError:
-                run.cut.append(Visit(number, "/" + path, start - run.began,
+                run.cut.append(Visit("browser", number, "/" + path, start - run.began,
                                      time.monotonic() - start, "cut at the end of the run"))
                 raise
             if error is None and page_errors:
                 error = "page error: " + page_errors[0]
             page_errors.clear()
-            run.visits.append(Visit(number, "/" + path, start - run.began, seconds, error))
+            run.visits.append(Visit("browser", number, "/" + path, start - run.began,
+                                    time.monotonic() - start, error))
     finally:
         with contextlib.suppress(Exception):
-            await (page.close() if shared else context.close())
+            await page.close()
 
 
-async def _drive(url: str, sessions: int, duration: float, timeout_ms: int,
+# -- the drive --------------------------------------------------------------------------------
+
+async def _drive(url: str, sessions: int, browsers: int, duration: float, timeout_s: float,
                  pid: int | None, limit: int | None = None, ramp: float = 0.0,
-                 grace: float | None = None, shared: bool = False,
-                 reload: bool = False) -> _Run:
-    """Drive ``sessions`` sessions; none starts a visit after ``duration`` s, and visits still
+                 grace: float | None = None) -> _Run:
+    """Run the sessions at once; none starts a visit after ``duration`` s, and visits still
     running ``grace`` s after that are stopped (recorded in ``cut``, not as errors)."""
-    from playwright.async_api import async_playwright
+    async with contextlib.AsyncExitStack() as stack:
+        context = None
+        if browsers:
+            from playwright.async_api import async_playwright
 
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            playwright = await stack.enter_async_context(async_playwright())
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM,
+                                                       args=CHROMIUM_ARGS)
+            stack.push_async_callback(browser.close)
+            # One context: the tabs share its HTTP and compiled-code caches, as a user's
+            # browser would; each tab is still its own Streamlit session.
+            context = await browser.new_context(viewport=VIEWPORT)
         began = time.monotonic()
         run = _Run(began, began + duration)
         done = asyncio.Event()
@@ -206,38 +295,27 @@ async def _drive(url: str, sessions: int, duration: float, timeout_ms: int,
                     await asyncio.wait_for(done.wait(), timeout=2)
 
         sampler = asyncio.create_task(sample())
-        context = await _context(browser) if shared else None
-        tasks = [asyncio.create_task(
-            _session(browser, url, n, run, timeout_ms, limit, ramp, context, reload))
-            for n in range(sessions)]
+        tasks = [asyncio.create_task(_wire_session(url, n, run, timeout_s, limit, ramp))
+                 for n in range(sessions)]
+        tasks += [asyncio.create_task(
+            _browser_session(context, url, n, run, timeout_s, limit, ramp))
+            for n in range(browsers)]
         _, pending = await asyncio.wait(
             tasks, timeout=None if grace is None else duration + grace)
         for task in pending:
             task.cancel()
         for outcome in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(outcome, Exception):  # a session that failed outside a visit
-                run.visits.append(Visit(-1, "-", 0.0, 0.0, f"session failed: {outcome!r}"))
+                run.visits.append(Visit("?", -1, "-", 0.0, 0.0, f"session failed: {outcome!r}"))
         done.set()
         await sampler
-        await browser.close()
     return run
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = q * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def run_load(url: str, pid: int, sessions: int = 20, duration: float = 90.0,
-             idle: float = 60.0, timeout_s: float = 90.0, ramp: float = 1.0,
-             grace: float = 20.0, shared: bool = False, reload: bool = False,
-             until: float | None = None) -> dict:
-    """Warm the server, load it with ``sessions`` concurrent sessions, let it idle; measure.
+def run_load(url: str, pid: int, sessions: int = 20, browsers: int = 2,
+             duration: float = 90.0, idle: float = 60.0, timeout_s: float = 90.0,
+             ramp: float = 0.25, grace: float = 20.0, until: float | None = None) -> dict:
+    """Warm the server, load it with concurrent sessions, let it idle; measure.
 
     Parameters
     ----------
@@ -246,22 +324,19 @@ def run_load(url: str, pid: int, sessions: int = 20, duration: float = 90.0,
     pid : int
         Its server process (for VmRSS).
     sessions : int
-        Concurrent browser sessions.
+        Concurrent wire sessions.
+    browsers : int
+        Concurrent browser tabs (each its own session too).
     duration : float
         Seconds during which sessions start visits (counted from the first session's start).
     idle : float
         Seconds of no traffic before the last memory reading.
     timeout_s : float
-        A visit step (navigation, heading, map, script end) slower than this is an error.
+        A visit (a wire session's) or a visit step (a tab's) slower than this is an error.
     ramp : float
         Seconds between two sessions' arrivals.
     grace : float
         Seconds after ``duration`` that visits in flight may take to end; then they are cut.
-    shared : bool
-        All sessions as tabs of one browser context (one HTTP and code cache) rather than
-        a context each.
-    reload : bool
-        Open every page by a full page load rather than by a click in the sidebar.
     until : float, optional
         A ``time.monotonic()`` by which everything, idle spell included, must be over: the
         load is shortened to fit (for a test with a time bound).
@@ -269,26 +344,27 @@ def run_load(url: str, pid: int, sessions: int = 20, duration: float = 90.0,
     Returns
     -------
     dict
-        Settings, counts, page times (median, p95, max, per page), errors, RSS readings (MB).
+        Settings, counts, page times (median, p95, max; per page and kind of client), errors,
+        RSS readings (MB).
     """
-    timeout_ms = int(timeout_s * 1000)
-    result: dict = {"sessions": sessions, "duration_s": duration, "idle_s": idle,
-                    "timeout_s": timeout_s, "ramp_s": ramp, "shared_context": shared,
-                    "navigation": "full page loads" if reload else "sidebar clicks"}
+    result: dict = {"sessions": sessions, "browsers": browsers, "idle_s": idle,
+                    "timeout_s": timeout_s, "ramp_s": ramp}
     memory = {"start": rss_mb(pid)["rss"]}
     # One round through every page first: the server's caches and lazy imports are then
     # filled, so what the load adds on top of a warm server is what is measured.
     clock = time.monotonic()
-    warm = asyncio.run(_drive(url, 1, float("inf"), timeout_ms, None, limit=len(PAGES)))
+    warm = asyncio.run(_drive(url, 1, 0, float("inf"), timeout_s, None, limit=len(PAGES)))
     result["warmup_s"] = round(time.monotonic() - clock, 1)
     memory["warm"] = rss_mb(pid)["rss"]
 
     clock = time.monotonic()
     if until is not None:
-        duration = max(min(duration, until - clock - grace - idle - 3), 10.0)
-    result["duration_s"] = round(duration, 1)
-    run = asyncio.run(_drive(url, sessions, duration, timeout_ms, pid, ramp=ramp, grace=grace,
-                             shared=shared, reload=reload))
+        window = until - clock - idle - 2
+        grace = max(min(grace, window / 4), 5.0)
+        duration = max(min(duration, window - grace), 10.0)
+    result["duration_s"], result["grace_s"] = round(duration, 1), round(grace, 1)
+    run = asyncio.run(_drive(url, sessions, browsers, duration, timeout_s, pid, ramp=ramp,
+                             grace=grace))
     result["load_wall_s"] = round(time.monotonic() - clock, 1)
     reading = rss_mb(pid)
     memory["after"] = reading["rss"]
@@ -302,33 +378,41 @@ def run_load(url: str, pid: int, sessions: int = 20, duration: float = 90.0,
     result["rss_samples"] = run.rss
 
     visits = run.visits
-    good = [v.seconds for v in visits if v.error is None]
     result["visits"] = len(visits)
     result["cut"] = len(run.cut)
+    result["pages_asked"] = sorted({v.path for v in [*visits, *run.cut]})
     result["errors"] = [asdict(v) for v in [*warm.visits, *visits] if v.error is not None]
     result["error_count"] = len(result["errors"])
     result["warmup_errors"] = sum(v.error is not None for v in warm.visits)
-    counts = [sum(v.session == n for v in visits) for n in range(sessions)]
-    result["pages_per_session"] = {"min": min(counts, default=0), "max": max(counts, default=0)}
-    result["sessions_seen"] = sum(c > 0 for c in counts)
     result["peak_concurrent_visits"] = _peak_overlap(
         [(v.start, v.start + v.seconds) for v in [*visits, *run.cut]])
-    result["page_s"] = {"median": _round(statistics.median(good) if good else None),
-                        "p95": _round(_percentile(good, 0.95) if good else None),
-                        "max": _round(max(good) if good else None)}
-    per_page = {}
-    for path, _ in PAGES:
-        times = [v.seconds for v in visits if v.path == "/" + path and v.error is None]
-        per_page["/" + path] = {
-            "visits": sum(v.path == "/" + path for v in visits),
-            "median": _round(statistics.median(times) if times else None),
-            "p95": _round(_percentile(times, 0.95) if times else None)}
-    result["per_page"] = per_page
+    for client, count in (("wire", sessions), ("browser", browsers)):
+        mine = [v for v in visits if v.client == client]
+        per_session = [sum(v.session == n for v in mine) for n in range(count)]
+        result[client] = {
+            "visits": len(mine), "cut": sum(v.client == client for v in run.cut),
+            "per_session": {"min": min(per_session, default=0),
+                            "max": max(per_session, default=0)},
+            "seconds": _stats([v.seconds for v in mine if v.error is None]),
+            "per_page": {"/" + path: _stats([v.seconds for v in mine if v.error is None and
+                                             v.path == "/" + path])
+                         for path, _ in PAGES}}
     return result
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+def _stats(times: list[float]) -> dict:
+    if not times:
+        return {"n": 0, "median": None, "p95": None, "max": None}
+    return {"n": len(times), "median": round(statistics.median(times), 2),
+            "p95": round(_percentile(times, 0.95), 2), "max": round(max(times), 2)}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    rank = q * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def _peak_overlap(spans: list[tuple[float, float]]) -> int:
@@ -342,27 +426,36 @@ def _peak_overlap(spans: list[tuple[float, float]]) -> int:
 
 def markdown(result: dict) -> str:
     """Return the result as the README's Markdown tables."""
-    rss = result["rss_mb"]
+    wire, tabs = result["wire"], result["browser"]
     lines = [
-        f"{result['sessions']} concurrent sessions for {result['duration_s']:.0f} s "
-        f"({result['visits']} page visits, {result['pages_per_session']['min']}-"
-        f"{result['pages_per_session']['max']} per session, at most "
-        f"{result['peak_concurrent_visits']} at once), {result['error_count']} errors",
+        f"{result['sessions']} wire sessions and {result['browsers']} browser tabs at once, "
+        f"starting visits for {result['duration_s']:.0f} s: {result['visits']} page visits "
+        f"(wire {wire['visits']}, {wire['per_session']['min']}-{wire['per_session']['max']} "
+        f"per session; browser {tabs['visits']}), up to {result['peak_concurrent_visits']} "
+        f"at once, {result['error_count']} errors",
         "",
-        "| page | visits | median (s) | p95 (s) |",
-        "| --- | ---: | ---: | ---: |",
+        "| page | wire visits | wire median (s) | wire p95 (s) | browser visits | "
+        "browser median (s) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for path, row in result["per_page"].items():
-        lines.append(f"| {path} | {row['visits']} | {row['median']} | {row['p95']} |")
-    page = result["page_s"]
-    lines.append(f"| **all** | **{result['visits']}** | **{page['median']}** | "
-                 f"**{page['p95']}** |")
+
+    def cell(value):
+        return "-" if value is None else f"{value:.2f}"
+
+    for path, _ in PAGES:
+        w, b = wire["per_page"]["/" + path], tabs["per_page"]["/" + path]
+        lines.append(f"| /{path} | {w['n']} | {cell(w['median'])} | {cell(w['p95'])} | "
+                     f"{b['n']} | {cell(b['median'])} |")
+    w, b = wire["seconds"], tabs["seconds"]
+    lines.append(f"| **all** | **{w['n']}** | **{cell(w['median'])}** | **{cell(w['p95'])}** "
+                 f"| **{b['n']}** | **{cell(b['median'])}** |")
+    rss = result["rss_mb"]
     lines += [
         "",
         "| server memory (RSS, MB) | |",
         "| --- | ---: |",
         f"| fresh | {rss['start']:.0f} |",
-        f"| after one warm-up pass | {rss['warm']:.0f} |",
+        f"| after one warm-up round | {rss['warm']:.0f} |",
         f"| peak during the load | {rss['peak_during']:.0f} |",
         f"| right after the load | {rss['after']:.0f} |",
         f"| after {result['idle_s']:.0f} s idle | {rss['after_idle']:.0f} |",
@@ -374,27 +467,25 @@ def main() -> int:
     """Run the load on a private copy of the demo and print the Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=20, help="wire sessions")
+    parser.add_argument("--browsers", type=int, default=2, help="Chromium tabs")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds idle afterwards")
-    parser.add_argument("--timeout", type=float, default=90.0, help="seconds per visit step")
-    parser.add_argument("--ramp", type=float, default=1.0, help="seconds between arrivals")
-    parser.add_argument("--shared", action="store_true",
-                        help="sessions as tabs of one browser context, not a context each")
-    parser.add_argument("--reload", action="store_true",
-                        help="open every page by a full page load, not a sidebar click")
+    parser.add_argument("--timeout", type=float, default=90.0, help="seconds per visit")
+    parser.add_argument("--ramp", type=float, default=0.25, help="seconds between arrivals")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     os.environ["TONGXIN_BRIEFING_SECONDS"] = BRIEFING_SECONDS  # the server inherits it
     with tempfile.TemporaryDirectory() as tmp, \
             streamlit_server(Path(tmp) / "tongxin.gpkg", with_pid=True) as (url, pid):
-        result = run_load(url, pid, args.sessions, args.duration, args.idle, args.timeout,
-                          args.ramp, shared=args.shared, reload=args.reload)
+        result = run_load(url, pid, args.sessions, args.browsers, args.duration, args.idle,
+                          args.timeout, args.ramp)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(markdown(result))
     for error in result["errors"][:10]:
-        print(f"error: session {error['session']} {error['path']}: {error['error']}")
+        print(f"error: {error['client']} session {error['session']} {error['path']}: "
+              f"{error['error']}")
     return 0 if result["error_count"] == 0 else 1
 
 

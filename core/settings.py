@@ -106,6 +106,22 @@ def get(name: str) -> Any:
         raise ValueError(msg) from exc
 
 
+def env_name(name: str) -> str:
+    """Return the environment variable that overrides a setting.
+
+    Parameters
+    ----------
+    name : str
+        The setting's name as declared in :data:`SETTINGS`.
+
+    Returns
+    -------
+    str
+        ``TONGXIN_`` + the upper-cased name.
+    """
+    return _BY_NAME[name].env
+
+
 def path(name: str) -> Path:
     """Return a path setting resolved against the project root.
 

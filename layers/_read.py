@@ -38,7 +38,7 @@ from pyogrio.errors import (
 
 from core import settings
 from layers._errors import ReadError
-from layers._text import normalise_header
+from layers._text import normalise_header, unguard_formula
 
 __all__ = ["HEADER_SEARCH_ROWS", "KINDS", "RawTable", "read_table", "sniff_kind"]
 
@@ -641,7 +641,7 @@ def _parse_csv(text: str, delimiter: str, name: str) -> np.ndarray:
                 width = max((len(r) for r in reader), default=1)
             except csv.Error as bad:
                 raise ReadError("read.damaged", name=name, kind=_KIND_LABELS["csv"]) from bad
-    stripped = {c: frame[c].str.strip() for c in frame.columns}
+    stripped = {c: frame[c].str.strip().map(unguard_formula) for c in frame.columns}
     cells = pd.DataFrame(stripped).to_numpy(dtype=object, na_value=None)
     cells[cells == ""] = None
     return cells

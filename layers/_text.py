@@ -7,6 +7,10 @@ import unicodedata
 
 _SPACE = re.compile(r"\s+")
 # Required-field markers and brackets that templates and ledgers add around headers.
+# A cell starting with one of these runs as a formula in Excel and WPS; exports put the
+# guard before it, and reading drops the guard again (see layers.export.neutralise_formulas).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_GUARD = "'"
 _MARKERS = str.maketrans({"*": "", "＊": "", "★": "", "※": ""})
 
 
@@ -48,3 +52,21 @@ def clean_cell(text: str) -> str:
         The cleaned text; inner spaces are kept (they can be part of a name).
     """
     return unicodedata.normalize("NFKC", text).strip()
+
+
+def unguard_formula(text: str) -> str:
+    """Return a cell without the apostrophe an export put before formula-like text.
+
+    Parameters
+    ----------
+    text : str
+        The cell as read.
+
+    Returns
+    -------
+    str
+        ``'=1+1`` gives ``=1+1``; any other text is returned as it is.
+    """
+    if text.startswith(FORMULA_GUARD) and text[1:2] and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text

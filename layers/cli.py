@@ -4,38 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core.i18n import LANGUAGES, lang_or_default, t
+from core.cli import EXIT_INVALID, EXIT_OK, Parser, lang_on_every_command, run, say_error
+from core.i18n import LANGUAGES, t
 from layers import LAYERS
 from layers._errors import Issue, TongxinError
 from layers._validate import Report
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
-
-class UsageError(Exception):
-    """The command line itself is wrong (exit status 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in the user's language instead of exiting."""
-
-    lang = "zh"
-
-    def error(self, message: str) -> None:  # noqa: D102 - argparse's hook
-        raise UsageError(t("cli.usage_error", self.lang, detail=message, prog=self.prog))
-
-
-def _parser(lang: str) -> _Parser:
-    _Parser.lang = lang
-    parser = _Parser(prog="python -m layers", description=t("cli.description", lang))
+def _parser(lang: str) -> Parser:
+    Parser.lang = lang
+    parser = Parser(prog="python -m layers", description=t("cli.description", lang))
     parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.help_lang", lang))
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     layer_help = t("cli.help_layer", lang, layers=", ".join(LAYERS))
     for name in ("check", "import"):
         cmd = sub.add_parser(name, help=t(f"cli.help_{name}", lang))
@@ -44,7 +27,6 @@ def _parser(lang: str) -> _Parser:
         cmd.add_argument("--crs", help=t("cli.help_crs", lang))
         cmd.add_argument("--sheet", dest="part", help=t("cli.help_sheet", lang))
         cmd.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
-        cmd.add_argument("--lang", choices=LANGUAGES, help=argparse.SUPPRESS)
     template = sub.add_parser("template", help=t("cli.help_template", lang))
     template.add_argument("layer", choices=list(LAYERS), metavar="LAYER", help=layer_help)
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
@@ -56,17 +38,7 @@ def _parser(lang: str) -> _Parser:
         cmd.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
     restore = sub.add_parser("restore", help=t("cli.help_restore", lang))
     restore.add_argument("backup", metavar="BACKUP_ID")
-    return parser
-
-
-def _early_lang(argv: Sequence[str]) -> str:
-    # Usage errors must already speak the user's language, before argparse has run.
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            return lang_or_default(argv[i + 1])
-        if arg.startswith("--lang="):
-            return lang_or_default(arg.split("=", 1)[1])
-    return lang_or_default(None)
+    return lang_on_every_command(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,36 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status.
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
-    lang = _early_lang(argv)
-    try:
-        args = _parser(lang).parse_args(argv)
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    except SystemExit as exc:  # --help prints and exits 0
-        return int(exc.code or 0)
-    try:
-        return _COMMANDS[args.command](args, lang)
-    except TongxinError as exc:
-        _say_error(args, exc.message(lang), lang)
-        return EXIT_INVALID
-    except KeyboardInterrupt:
-        print(t("cli.interrupted", lang), file=sys.stderr)
-        return EXIT_INVALID
-    except Exception:  # noqa: BLE001 - the last guard: users get a message, not a traceback
-        if os.environ.get("TONGXIN_DEBUG"):
-            traceback.print_exc()
-        print(t("cli.internal_error", lang), file=sys.stderr)
-        return EXIT_INVALID
+    return run(argv, _parser, lambda args, lang: _COMMANDS[args.command](args, lang),
+               (TongxinError,), _say_error)
 
 
-def _say_error(args: argparse.Namespace, text: str, lang: str) -> None:
+def _say_error(args: argparse.Namespace | None, text: str, lang: str) -> None:
     if getattr(args, "json", False):
         print(json.dumps({"ok": False, "rows": 0, "errors": [
             {"row": None, "column": None, "message": text}], "warnings": []}, ensure_ascii=False))
     else:
-        print(t("cli.error_prefix", lang) + text, file=sys.stderr)
+        say_error(args, text, lang)
 
 
 def _check(args: argparse.Namespace, lang: str) -> int:

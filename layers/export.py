@@ -16,6 +16,7 @@ import xlsxwriter
 from layers import LAYERS
 from layers._errors import TongxinError
 from layers._schema import LayerSchema
+from layers._text import FORMULA_GUARD, FORMULA_STARTS
 
 LNG_HEADER, LAT_HEADER, WKT_HEADER = "经度", "纬度", "几何(WKT)"
 # Five decimals of a degree is about a metre: the precision a ledger needs.
@@ -99,9 +100,36 @@ def _write_cell(ws, r: int, c: int, value: object) -> None:
         ws.write_string(r, c, str(value))
 
 
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the table with every text cell that a spreadsheet would run quoted by ``'``.
+
+    A CSV has no cell types: Excel and WPS evaluate any cell starting with ``= + - @`` (or a
+    tab or carriage return before one), so ``=HYPERLINK(...)`` typed into a ledger would run
+    when the export is opened. A leading apostrophe makes it text (OWASP's advice); the
+    importer drops that apostrophe again, so an exported CSV imports back unchanged.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows with their headers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; numbers (a negative one included) are left as numbers.
+    """
+    out = table.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(
+                lambda v: FORMULA_GUARD + v if isinstance(v, str) and v.startswith(FORMULA_STARTS)
+                else v)
+    return out
+
+
 def _write_csv(table: pd.DataFrame, out: Path) -> None:
     # UTF-8 with BOM: the encoding Excel on Chinese Windows opens without garbling.
-    table.to_csv(out, index=False, encoding="utf-8-sig")
+    neutralise_formulas(table).to_csv(out, index=False, encoding="utf-8-sig")
 
 
 def _write_geojson(frame: gpd.GeoDataFrame, out: Path) -> None:

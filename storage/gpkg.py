@@ -278,7 +278,12 @@ class GeoPackageStore:
                 os.fsync(fh.fileno())
             corrupt = self.path.with_name(
                 f"{self.path.stem}.corrupt-{_now().strftime(_STAMP)}{self.path.suffix}")
-            os.replace(self.path, corrupt)
+            # Kept by a second name, so the working path is never missing: a process killed
+            # here leaves the damaged file in place, recovered again at the next start.
+            try:
+                os.link(self.path, corrupt)
+            except OSError:  # a filesystem without hard links
+                shutil.copy2(self.path, corrupt)
             for side in _SIDE_FILES:  # a journal left beside it belongs to the damaged file
                 leftover = Path(f"{self.path}{side}")
                 if leftover.exists():

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from layers import LAYERS
@@ -198,3 +199,54 @@ def test_as_a_process_never_a_traceback(demo_env, argv):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.returncode in (1, 2)
     assert proc.stdout.strip() or proc.stderr.strip()
+
+
+def test_exported_csv_quotes_formulas_and_imports_back_unchanged(demo_env, capsys, tmp_path):
+    run(capsys, "import", "units", copy_fixture("layers/units_good.csv", tmp_path))
+    units = open_store().read("units")
+    hostile = ['=HYPERLINK("http://x","点我")', "+1+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
+    units = pd.concat([units.iloc[:1]] * len(hostile), ignore_index=True)  # a row for each
+    units["liaison"] = hostile
+    units["code"] = [f"U{n:03d}" for n in range(1, len(units) + 1)]
+    units["name"] = [f"单位{n}" for n in range(len(units))]
+    from layers.export import export_layer
+    out = export_layer("units", units, tmp_path / "units.csv")
+    import csv
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    column = rows[0].index("联络人")
+    written = [r[column] for r in rows[1:]]
+    assert written == ["'" + text for text in hostile]
+    # Nothing a spreadsheet would evaluate is left at the start of any cell.
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows[1:] for cell in r)
+    # Read back, the guard is gone: the importer sees what was in the data.
+    code, report, _ = run(capsys, "check", "units", out, "--json")
+    assert code == 0, report
+    from layers.importer import check
+    frame = check("units", out).frame
+    assert list(frame["liaison"]) == hostile
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
+    # `python -m layers status | head -1`: the pipe closes before the command has written.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TONGXIN_DATA": str(tmp_path / "t.gpkg")}
+    proc = subprocess.Popen([sys.executable, "-m", "layers", "status"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert err == "", err
+
+
+def test_recovery_notice_speaks_the_language_asked_for(tmp_path):
+    work = tmp_path / "t.gpkg"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TONGXIN_DATA": str(work)}
+    run_cli = lambda *argv: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "layers", *argv], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=120)
+    assert run_cli("status").returncode == 0  # the working file is made from the demo
+    work.write_bytes(b"not a geopackage at all" * 100)
+    done = run_cli("status", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert "The working dataset was damaged" in done.stderr, done.stderr
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in done.stderr), done.stderr

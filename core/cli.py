@@ -1,0 +1,175 @@
+"""What every Tongxin command line shares: its language, its exit codes and its last guards."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
+
+from core import settings
+from core.i18n import LANGUAGES, lang_or_default, t
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (exit status 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in the user's language instead of exiting."""
+
+    lang = "zh"
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse's hook
+        raise UsageError(t("cli.usage_error", self.lang, detail=message, prog=self.prog))
+
+
+class Explained(Protocol):
+    """An error that can say itself in a language (``TongxinError``, ``AccountError``)."""
+
+    def message(self, lang: str | None = None) -> str:  # noqa: D102 - the protocol
+        ...
+
+
+def early_lang(argv: Sequence[str]) -> str:
+    """Return the ``--lang`` given in ``argv``, or the configured default.
+
+    Usage errors must already speak the user's language, before argparse has run.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The arguments.
+
+    Returns
+    -------
+    str
+        ``"zh"`` or ``"en"``.
+    """
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return lang_or_default(argv[i + 1])
+        if arg.startswith("--lang="):
+            return lang_or_default(arg.split("=", 1)[1])
+    return lang_or_default(None)
+
+
+def lang_on_every_command(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Let ``--lang`` follow any command too (``status --lang en``), not only precede it.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        A parser with its subcommands added.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The same parser.
+    """
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for command in action.choices.values():
+            if "--lang" not in command._option_string_actions:
+                # SUPPRESS as default too: a command's own default must not hide a --lang
+                # given before it (early_lang reads it either way).
+                command.add_argument("--lang", choices=LANGUAGES, help=argparse.SUPPRESS,
+                                     default=argparse.SUPPRESS)
+    return parser
+
+
+def say_error(args: argparse.Namespace | None, text: str, lang: str) -> None:
+    """Print an error for people, on standard error, with the localised prefix.
+
+    Parameters
+    ----------
+    args : argparse.Namespace or None
+        The parsed arguments (unused here; the signature of every error printer).
+    text : str
+        The message.
+    lang : str
+        ``"zh"`` or ``"en"``.
+    """
+    print(t("cli.error_prefix", lang) + text, file=sys.stderr)
+
+
+def run(argv: Sequence[str] | None, build_parser: Callable[[str], argparse.ArgumentParser],
+        dispatch: Callable[[argparse.Namespace, str], int],
+        explained: tuple[type[Exception], ...],
+        report: Callable[[argparse.Namespace | None, str, str], None] = say_error) -> int:
+    """Parse ``argv``, run the command and turn every outcome into a message and exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments; ``sys.argv[1:]`` when omitted.
+    build_parser : callable
+        Builds the parser in a language.
+    dispatch : callable
+        Runs the parsed command and returns its exit status.
+    explained : tuple of exception types
+        Errors with a ``message(lang)`` for the user: exit status 1, that message printed.
+    report : callable, optional
+        Prints an error (``--json`` commands print JSON); :func:`say_error` by default.
+
+    Returns
+    -------
+    int
+        0 done, 1 refused or invalid input, 2 usage error.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = early_lang(argv)
+    with _speaking(lang):
+        try:
+            args = build_parser(lang).parse_args(argv)
+        except UsageError as exc:
+            print(exc, file=sys.stderr)
+            return EXIT_USAGE
+        except SystemExit as exc:  # --help prints and exits 0
+            return int(exc.code or 0)
+        try:
+            status = dispatch(args, lang)
+            sys.stdout.flush()  # a reader gone away shows here, inside the guards
+            return status
+        except explained as exc:
+            report(args, exc.message(lang), lang)  # type: ignore[attr-defined]
+            return EXIT_INVALID
+        except KeyboardInterrupt:
+            print(t("cli.interrupted", lang), file=sys.stderr)
+            return EXIT_INVALID
+        except BrokenPipeError:
+            # The reader went away (`status | head`): what it wanted was printed. Later writes
+            # and the interpreter's final flush would raise again, so they go nowhere.
+            _silence_stdout()
+            return EXIT_OK
+        except Exception:  # noqa: BLE001 - the last guard: users get a message, not a traceback
+            if os.environ.get("TONGXIN_DEBUG"):
+                traceback.print_exc()
+            print(t("cli.internal_error", lang), file=sys.stderr)
+            return EXIT_INVALID
+
+
+@contextlib.contextmanager
+def _speaking(lang: str) -> Iterator[None]:
+    # Messages raised deep inside (a store recovered on open logs a warning) read the
+    # configured language: for this command that is --lang.
+    env = settings.env_name("lang")
+    before = os.environ.get(env)
+    os.environ[env] = lang
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(env, None)
+        else:
+            os.environ[env] = before
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
