@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -89,3 +90,14 @@ def read_layers(*names: str) -> dict[str, gpd.GeoDataFrame]:
 
     store = open_store()
     return {name: store.read(name) for name in (names or tuple(LAYERS))}
+
+
+def shown_in_map(text: str, html: str) -> bool:
+    """Return whether ``text`` appears in a rendered map, as text or as its script writes it.
+
+    Layer names and feature properties reach the page as JSON: UTF-8, with ``&`` (and
+    ``< > '``) as ``\\u`` escapes, so ``&lt;`` in escaped HTML arrives as ``\\u0026lt;``.
+    """
+    as_json = json.dumps(text, ensure_ascii=False)[1:-1]
+    return any(form in html for form in (text, as_json, as_json.replace("&", "\\u0026"),
+                                         json.dumps(text)[1:-1]))

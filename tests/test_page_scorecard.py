@@ -149,9 +149,10 @@ def test_the_map_colours_townships_by_score_with_a_legend(demo_env, monkeypatch)
     import ui.data as data
     from views.scorecard import score_map
 
-    towns = data.layer("townships").copy()
+    towns = data.map_layer("townships").copy()
     towns.loc[towns["code"] == XIZHAN, "name"] = "<script>alert(1)</script>"
-    monkeypatch.setattr(data, "layer", lambda name: towns)
+    monkeypatch.setattr(data, "map_layer", lambda name: towns if name == "townships"
+                        else data.district())
     f = Filters((XIZHAN,), Period.year(2025), (), "none", pd.Timestamp("2025-12-31"))
     table, _ = _expected(f)
     html = score_map(table, load_rubric(), "zh", f).get_root().render()
@@ -160,12 +161,8 @@ def test_the_map_colours_townships_by_score_with_a_legend(demo_env, monkeypatch)
     # Shown as text: HTML-escaped, then JSON-escaped inside the map's script.
     assert "<script>alert(1)</script>" not in html
     assert "\\u0026lt;script\\u0026gt;alert(1)" in html
-    # Tooltip text sits in the GeoJSON, written with \\u escapes.
-    assert _json("分（满分 6 分）") in html and _json("第 1 名 / 15") in html
-
-
-def _json(text: str) -> str:
-    return json.dumps(text)[1:-1]
+    # Tooltip text sits in the GeoJSON as UTF-8 text.
+    assert "分（满分 6 分）" in html and "第 1 名 / 15" in html
 
 
 def test_supervision_frame_words(demo_env):

@@ -16,7 +16,7 @@ from core import settings
 from core.i18n import t
 from storage import open_store
 from storage.base import ImportRecord
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shown_in_map
 from ui.filters import Filters
 
 PAGE = "views/sites.py"
@@ -125,12 +125,6 @@ def _numbers(values) -> np.ndarray:
     return np.asarray(values)
 
 
-def _shown(text: str, html: str) -> bool:
-    # Layer names and feature properties reach the page as JSON: non-ASCII and "&" as \u escapes.
-    as_json = json.dumps(text)[1:-1]
-    return text in html or as_json in html or as_json.replace("&", "\\u0026") in html
-
-
 def _filters(townships: tuple[str, ...] = ()) -> Filters:
     return Filters(townships, Period.year(2025), (), "none", pd.Timestamp("2025-12-31"))
 
@@ -140,12 +134,12 @@ def test_the_map_has_its_layers_and_legends_and_no_cdn(demo_env):
 
     html = sites.build_map("zh", _filters((AGAN,))).get_root().render()
     for key in ("legend_religion", "legend_uncovered", "layer_venues", "layer_uncovered"):
-        assert _shown(t(f"sites.{key}", "zh"), html)
+        assert shown_in_map(t(f"sites.{key}", "zh"), html)
     for religion in DEMO_RELIGIONS:
-        assert _shown(religion, html)
-    assert _shown("阿干禅院（示例）", html)
+        assert shown_in_map(religion, html)
+    assert shown_in_map("阿干禅院（示例）", html)
     assert "https://cdn" not in html
-    assert _shown("Religion", sites.build_map("en", _filters()).get_root().render())
+    assert shown_in_map("Religion", sites.build_map("en", _filters()).get_root().render())
 
 
 def test_the_map_escapes_text_from_the_data(demo_env):
@@ -158,4 +152,4 @@ def test_the_map_escapes_text_from_the_data(demo_env):
                   ImportRecord("religious_sites", "t.xlsx", "0" * 64, len(venues), "tester"))
     html = sites.build_map("zh", _filters()).get_root().render()
     assert "<img src=x" not in html
-    assert _shown("&lt;img src=x onerror=alert(1)&gt;寺", html)
+    assert shown_in_map("&lt;img src=x onerror=alert(1)&gt;寺", html)

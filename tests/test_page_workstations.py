@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 import pytest
@@ -16,7 +15,7 @@ from core import settings
 from core.i18n import t
 from storage import open_store
 from storage.base import ImportRecord
-from tests.conftest import ROOT, read_layers
+from tests.conftest import ROOT, read_layers, shown_in_map
 from ui.filters import Filters
 
 PAGE = "views/workstations.py"
@@ -125,12 +124,6 @@ def test_english_switch(app):
     assert "Proposed place" in app.dataframe[-1].value.columns
 
 
-def _shown(text: str, html: str) -> bool:
-    # Layer names and feature properties reach the page as JSON: non-ASCII and "&" as \u escapes.
-    as_json = json.dumps(text)[1:-1]
-    return text in html or as_json in html or as_json.replace("&", "\\u0026") in html
-
-
 def _filters(townships: tuple[str, ...] = ()) -> Filters:
     return Filters(townships, Period.year(2025), (), "none", pd.Timestamp("2025-12-31"))
 
@@ -144,12 +137,12 @@ def test_the_map_has_its_layers_and_legends_and_no_cdn(demo_env):
     for key in ("legend_choropleth", "legend_stations", "legend_communities",
                 "legend_proposals", "layer_proposals", "layer_covered", "layer_uncovered",
                 "layer_proposal_areas"):
-        assert _shown(t(f"workstations.{key}", "zh"), html)
-    assert _shown(t("workstations.layer_areas", "zh", kind="民族工作站"), html)
-    assert _shown("陶家沟村民委员会", html)  # the first proposal's popup
+        assert shown_in_map(t(f"workstations.{key}", "zh"), html)
+    assert shown_in_map(t("workstations.layer_areas", "zh", kind="民族工作站"), html)
+    assert shown_in_map("陶家沟村民委员会", html)  # the first proposal's popup
     assert "https://cdn" not in html
     english = workstations.build_map("en", _filters(), proposal).get_root().render()
-    assert _shown("Station kind", english) and "Siting proposal" in english
+    assert shown_in_map("Station kind", english) and "Siting proposal" in english
 
 
 def test_the_map_escapes_text_from_the_data(demo_env):
@@ -163,4 +156,4 @@ def test_the_map_escapes_text_from_the_data(demo_env):
                   ImportRecord("workstations", "t.xlsx", "0" * 64, len(stations), "tester"))
     html = workstations.build_map("zh", _filters(), data.siting(0, "民族工作站")).get_root().render()
     assert "<script>alert(1)</script>" not in html
-    assert _shown("&lt;script&gt;alert(1)&lt;/script&gt;站", html)
+    assert shown_in_map("&lt;script&gt;alert(1)&lt;/script&gt;站", html)

@@ -90,7 +90,7 @@ def coverage_view(screen: Screen) -> None:
                (t("overview.sites", lang), str(totals["venues"]), False),
                (t("overview.minority_rate", lang), f'{totals["minority_rate"]:.1%}', False)])
     with right:
-        fmap = maps.base_map(data.district(), "none", lang)
+        fmap = maps.base_map(data.map_layer("district"), "none", lang)
         # Nobody touches the wall screen: no controls; the legend sized for reading at 5 m.
         fmap.get_root().header.add_child(folium.Element(
             f"<style>.leaflet-container{{background:{BACKGROUND};}}"
@@ -100,7 +100,7 @@ def coverage_view(screen: Screen) -> None:
             ".tongxin-legend span{width:1em !important;height:1em !important;}"
             ".leaflet-control-scale-line{font-size:" + str(int(20 * screen.scale)) +
             "px;}</style>"))
-        towns = data.layer("townships")
+        towns = data.map_layer("townships")
         rates = cov.townships["minority_rate"] * 100
         maps.add_townships(fmap, towns, {"name": t("map.name", lang)}, lang, values=rates,
                            legend_title=t("briefing.legend_rate", lang))

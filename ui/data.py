@@ -6,12 +6,17 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from analysis._metric import to_metric
 from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
 from analysis.scorecard import ScoreInputs, supervision_list
 from analysis.siting import SitingProposal, propose_stations
 from analysis.units import unit_status
+from core import settings
 from storage import Store, open_store
+from ui.geometry import pixel_metres, simplify_for_display
+
+DISTRICT = "district"
 
 
 @st.cache_resource
@@ -29,6 +34,28 @@ def _layer(name: str, version: str) -> gpd.GeoDataFrame:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _district(version: str) -> gpd.GeoDataFrame:
     return store().read_district()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _pixel_m(version: str, screen_px: int) -> float:
+    return pixel_metres(_district(version), screen_px)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _map_polygons(name: str, version: str, screen_px: int) -> gpd.GeoDataFrame:
+    frame = _district(version) if name == DISTRICT else _layer(name, version)
+    return simplify_for_display(frame, _pixel_m(version, screen_px))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _area_km2(version: str) -> float:
+    # Area in the projected metric CRS, never in degrees.
+    return float(to_metric(_district(version)).area.sum() / 1e6)
+
+
+def district_area_km2() -> float:
+    """Return the district's area in km² (EPSG:4544), cached until the dataset changes."""
+    return _area_km2(store().version())
 
 
 def layer(name: str) -> gpd.GeoDataFrame:
@@ -50,6 +77,31 @@ def layer(name: str) -> gpd.GeoDataFrame:
 def district() -> gpd.GeoDataFrame:
     """Return the district boundary, cached until the dataset changes."""
     return _district(store().version())
+
+
+def map_layer(name: str) -> gpd.GeoDataFrame:
+    """Return a polygon layer (or ``"district"``) as a map draws it, cached per dataset version.
+
+    Outlines are simplified to about a screen pixel at the district's extent, shared edges
+    kept shared, and coordinates rounded to match (:mod:`ui.geometry`): the bytes a map sends
+    follow the screen rather than the survey's precision. Attributes are the layer's own.
+
+    Parameters
+    ----------
+    name : str
+        ``"townships"`` or ``"district"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows, EPSG:4326, with display geometry.
+    """
+    return _map_polygons(name, store().version(), int(settings.get("map_screen_px")))
+
+
+def pixel_m() -> float:
+    """Return the metres a screen pixel spans on a map fitted to the district."""
+    return _pixel_m(store().version(), int(settings.get("map_screen_px")))
 
 
 def is_demo() -> bool:

@@ -56,8 +56,9 @@ def excel_button(frame: pd.DataFrame, headers: Mapping[str, str], file_name: str
         Catalog key of the button's label.
     """
     # No rerun on click: it would redo the page for nothing, and a rerun finishing before the
-    # browser has fetched the file cancels the download.
-    st.download_button(t(label_key, lang), excel_bytes(frame, headers, file_name[:-5]),
+    # browser has fetched the file cancels the download. The workbook is written when clicked,
+    # not on every run of the page.
+    st.download_button(t(label_key, lang), lambda: excel_bytes(frame, headers, file_name[:-5]),
                        file_name=file_name, key=f"xlsx-{file_name}", disabled=frame.empty,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore")

@@ -21,12 +21,20 @@ from core import settings
 from core.i18n import t
 from layers._coords import wgs84_to_gcj02
 from ui.assets import localise, standalone_html
+from ui.geometry import hex_bins, pixel_metres, round_coordinates
+
+# Chinese text as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6): the GeoJSON of
+# names and tooltips is most of a map's bytes. Jinja's tojson still escapes < > & ' so nothing
+# in the data can close the script. Set once on the environment all folium templates share.
+folium.features.GeoJson._template.environment.policies["json.dumps_kwargs"] = {
+    "sort_keys": True, "ensure_ascii": False}
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")
 # Sequential blues for choropleths, light to dark (ColorBrewer Blues, 5 classes).
 SEQUENTIAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+WGS84 = "EPSG:4326"
 GOOD, BAD, NEUTRAL = "#009E73", "#D55E00", "#7F7F7F"
 DISTRICT_STYLE = {"color": "#1f3b73", "weight": 3, "fill": False}
 TOWNSHIP_STYLE = {"color": "#4a6fa5", "weight": 1.2, "fillColor": "#dce6f2", "fillOpacity": 0.45}
@@ -36,6 +44,9 @@ MAX_ZOOM = 18
 CLUSTER_ABOVE = 400
 MAP_HEIGHT = 560
 COORD_DECIMALS = 5  # about a metre
+# Above map_points_max a layer is drawn as hexagons this many pixels across (at the district's
+# extent): about a finger's width on a desk screen, a few hundred on the whole map.
+HEX_PX = 24
 
 
 def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
@@ -66,6 +77,7 @@ def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
     # shift the data to the tiles rather than show everything misplaced.
     fmap._tongxin_gcj = basemap == "intranet" and str(settings.get("tile_crs")) == "gcj02"
     district = on_tiles(fmap, district)
+    fmap._tongxin_pixel_m = pixel_metres(district, int(settings.get("map_screen_px")))
     minx, miny, maxx, maxy = district.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.GeoJson(_geojson(district[["geometry"]]), name=t("map.district", lang),
@@ -132,9 +144,18 @@ def on_tiles(fmap: folium.Map, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return shifted
 
 
-def _geojson(frame: gpd.GeoDataFrame) -> str:
-    """Return GeoJSON text with coordinates rounded (5 decimals is about a metre)."""
-    return frame.to_json(drop_id=True, to_wgs84=True)
+def _geojson(frame: gpd.GeoDataFrame) -> dict:
+    """Return a GeoJSON mapping in EPSG:4326, coordinates rounded (5 decimals is about a metre).
+
+    A mapping, not text: folium would parse text back into one before writing it out again.
+    """
+    if frame.crs is not None and not frame.crs.equals(WGS84):
+        frame = frame.to_crs(WGS84)
+    rounded = frame.copy()
+    rounded.geometry = gpd.GeoSeries(
+        round_coordinates(frame.geometry.to_numpy(dtype=object), COORD_DECIMALS),
+        index=frame.index, crs=frame.crs)
+    return rounded.to_geo_dict(drop_id=True)
 
 
 def escaped(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -232,7 +253,6 @@ def add_townships(fmap: folium.Map, townships: gpd.GeoDataFrame, fields: Mapping
     townships = on_tiles(fmap, townships)
     shown = escaped(townships, list(fields))
     shown["code"] = townships["code"].astype(str).to_numpy()
-    shown["_urban"] = townships["urban"].fillna(False).astype(bool).to_numpy()
     fills, legend = _fills(townships, values)
     shown["_fill"] = fills
     shown["_selected"] = shown["code"].isin(list(selected))
@@ -263,6 +283,25 @@ def _fills(townships: gpd.GeoDataFrame,
         urban = townships["urban"].fillna(False).astype(bool)
         return [URBAN_FILL if u else TOWNSHIP_STYLE["fillColor"] for u in urban], []
     numbers = values.reindex(townships["code"].astype(str)).astype(float).to_numpy()
+    return classify(numbers)
+
+
+def classify(numbers: np.ndarray, decimals: int = 1) -> tuple[list[str], list[tuple[str, str]]]:
+    """Return a fill per number (five quantile classes of blues) and the legend's entries.
+
+    Parameters
+    ----------
+    numbers : numpy.ndarray
+        One value per feature; NaN gets white.
+    decimals : int
+        Decimals shown in the legend.
+
+    Returns
+    -------
+    tuple
+        The fills, and ``(label, colour)`` per class.
+    """
+    numbers = np.asarray(numbers, dtype=float)
     finite = numbers[np.isfinite(numbers)]
     if not len(finite):
         return ["#ffffff"] * len(numbers), []
@@ -280,8 +319,8 @@ def _fills(townships: gpd.GeoDataFrame,
         # One value everywhere: a middle tone, neither "best" nor "worst".
         middle = SEQUENTIAL[len(SEQUENTIAL) // 2]
         return [middle if np.isfinite(n) else "#ffffff" for n in numbers], \
-            [(f"{edges[0]:,.1f}", middle)]
-    legend = [(f"{lo:,.1f} – {hi:,.1f}", colours[i])
+            [(f"{edges[0]:,.{decimals}f}", middle)]
+    legend = [(f"{lo:,.{decimals}f} – {hi:,.{decimals}f}", colours[i])
               for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
     return fills, legend
 
@@ -293,7 +332,8 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
                labels: Mapping[object, str] | None = None, show: bool = True) -> None:
     """Add points as circle markers in one GeoJSON layer, coloured by a column, with a legend.
 
-    Beyond :data:`CLUSTER_ABOVE` points the layer is a fast marker cluster instead, so the
+    Beyond :data:`CLUSTER_ABOVE` points the layer is a fast marker cluster instead, and beyond
+    the ``map_points_max`` setting hexagons with their totals (:func:`add_hexagons`), so the
     page's cost follows the screen rather than the data.
 
     Parameters
@@ -320,8 +360,16 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
         ``{value: label}`` for the legend entries.
     show : bool
         Whether the layer starts visible.
+
+    Returns
+    -------
+    str
+        How the points were drawn: ``"points"``, ``"clusters"`` or ``"hexagons"``.
     """
     placed = on_tiles(fmap, points[points.geometry.notna() & ~points.geometry.is_empty])
+    if len(placed) > int(settings.get("map_points_max")):
+        add_hexagons(fmap, placed, name, show=show)
+        return "hexagons"
     group = folium.FeatureGroup(name=name, show=show)
     if len(placed) > CLUSTER_ABOVE:
         xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
@@ -354,6 +402,71 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
         add_legend(fmap, legend_title, entries, shape="circle")
     elif legend_title:
         add_legend(fmap, legend_title, [(name, color)], shape="circle")
+    return "clusters" if len(placed) > CLUSTER_ABOVE else "points"
+
+
+def add_hexagons(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
+                 lang: str | None = None, show: bool = True) -> None:
+    """Add points as hexagon totals: one shaded cell per :data:`HEX_PX` pixels, with its count.
+
+    What a screen can show does not grow with the data: at the district's extent the map has
+    room for a few thousand cells however many points fall in them.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A map from :func:`base_map`.
+    points : geopandas.GeoDataFrame
+        The points (already in the map's coordinates).
+    name : str
+        Layer name; the legend is titled with it.
+    lang : str, optional
+        Language.
+    show : bool
+        Whether the layer starts visible.
+    """
+    cells = hex_bins(points, _pixel_m(fmap) * HEX_PX)
+    fills, legend = classify(cells["count"].to_numpy(), decimals=0)
+    label = t("map.hex_count", lang)
+    shown = gpd.GeoDataFrame({label: cells["count"].astype(int).to_numpy(), "_fill": fills},
+                             geometry=cells.geometry.values, crs=cells.crs)
+    group = folium.FeatureGroup(name=name, show=show)
+    folium.GeoJson(_geojson(shown),
+                   style_function=lambda f: {"fillColor": f["properties"]["_fill"],
+                                             "fillOpacity": 0.75, "color": "#ffffff",
+                                             "weight": 0.5},
+                   tooltip=folium.GeoJsonTooltip(fields=[label])).add_to(group)
+    group.add_to(fmap)
+    add_legend(fmap, t("map.hex_legend", lang, layer=name), legend)
+
+
+def _pixel_m(fmap: folium.Map) -> float:
+    return float(getattr(fmap, "_tongxin_pixel_m", 1.0))
+
+
+_CIRCLES = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }}, rows = {{ this.rows }};
+  var style = {{ this.style }};
+  for (var i = 0; i < rows.length; i++) {
+    L.circle([rows[i][0], rows[i][1]], Object.assign({radius: rows[i][2]}, style)).addTo(group);
+  }
+})();
+{% endmacro %}
+""")
+
+
+class _Circles(MacroElement):
+    """Many circles of given radii in metres, written as one array instead of a variable each."""
+
+    def __init__(self, rows: list[list[float]], style: dict) -> None:
+        super().__init__()
+        self._name = "Circles"
+        # Numbers and a fixed style only: nothing from the data's text reaches the script.
+        self.rows = json.dumps(rows, separators=(",", ":"))
+        self.style = json.dumps(style)
+        self._template = _CIRCLES
 
 
 def add_service_areas(fmap: folium.Map, stations: gpd.GeoDataFrame, radii: np.ndarray,
@@ -376,19 +489,29 @@ def add_service_areas(fmap: folium.Map, stations: gpd.GeoDataFrame, radii: np.nd
         Whether the layer starts visible.
     """
     group = folium.FeatureGroup(name=name, show=show)
-    for geom, radius in zip(on_tiles(fmap, stations).geometry, radii, strict=True):
-        if geom is not None and radius > 0:
-            folium.Circle([round(geom.y, COORD_DECIMALS), round(geom.x, COORD_DECIMALS)],
-                          radius=float(radius), color=color, weight=1, fill=True,
-                          fill_opacity=0.08, interactive=False).add_to(group)
+    placed = on_tiles(fmap, stations).geometry
+    rows = [[round(geom.y, COORD_DECIMALS), round(geom.x, COORD_DECIMALS), round(float(r))]
+            for geom, r in zip(placed, radii, strict=True)
+            if geom is not None and not geom.is_empty and r > 0]
+    _Circles(rows, {"color": color, "weight": 1, "fill": True, "fillOpacity": 0.08,
+                    "interactive": False}).add_to(group)
     group.add_to(fmap)
 
 
 def add_heat(fmap: folium.Map, points: gpd.GeoDataFrame, name: str, show: bool = True) -> None:
     """Add a heat layer of point density (the vendored Leaflet.heat)."""
-    placed = on_tiles(fmap, points[points.geometry.notna()])
-    xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
-                          placed.geometry.x.round(COORD_DECIMALS)]).tolist()
+    placed = on_tiles(fmap, points[points.geometry.notna() & ~points.geometry.is_empty])
+    if len(placed) > int(settings.get("map_points_max")):
+        # As many heat points as a screen has room for: hexagon centres weighted by count.
+        cells = hex_bins(placed, _pixel_m(fmap) * HEX_PX / 3)
+        centres = gpd.GeoSeries(shapely.centroid(cells.geometry.to_numpy(dtype=object)))
+        weight = cells["count"].to_numpy() / max(int(cells["count"].max()), 1) if len(cells) \
+            else np.zeros(0)
+        xy = np.column_stack([centres.y.round(COORD_DECIMALS), centres.x.round(COORD_DECIMALS),
+                              weight.round(3)]).tolist()
+    else:
+        xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
+                              placed.geometry.x.round(COORD_DECIMALS)]).tolist()
     HeatMap(xy, name=name, radius=14, blur=18, min_opacity=0.3, show=show).add_to(fmap)
 
 
@@ -476,16 +599,19 @@ def show(fmap: folium.Map, key: str, height: int = MAP_HEIGHT) -> str | None:
     str or None
         The clicked township's code.
     """
+    # render=False: st_folium renders the map into its figure itself; its optional first
+    # pass renders the whole page as HTML again only to throw it away.
     state = st_folium(fmap, height=height, use_container_width=True, key=key,
-                      returned_objects=["last_active_drawing"])
+                      returned_objects=["last_active_drawing"], render=False)
     drawing = (state or {}).get("last_active_drawing") or {}
     return (drawing.get("properties") or {}).get("code")
 
 
 def download(fmap: folium.Map, file_name: str, lang: str | None = None) -> None:
     """Offer the map as a standalone HTML file that opens with no server and no internet."""
-    # No rerun on click (see ui.downloads.excel_button).
-    st.download_button(t("map.download", lang), standalone_html(fmap).encode("utf-8"),
+    # No rerun on click (see ui.downloads.excel_button). The file is made when clicked, not
+    # on every run of the page: rendering the map again is as costly as showing it.
+    st.download_button(t("map.download", lang), lambda: standalone_html(fmap).encode("utf-8"),
                        file_name=file_name, mime="text/html", key=f"dl-{file_name}",
                        on_click="ignore")
 

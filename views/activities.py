@@ -132,8 +132,8 @@ def _map(lang: str, f: filters.Filters, act: ActivitySummary,
          points: gpd.GeoDataFrame) -> None:
     """Draw the map, say how many activities it cannot place, offer it as HTML."""
     st.subheader(t("activities.map", lang))
-    fmap = build_map(act, points, data.layer("townships"), data.district(), f.basemap, lang,
-                     f.townships)
+    fmap = build_map(act, points, data.map_layer("townships"), data.map_layer("district"),
+                     f.basemap, lang, f.townships)
     filters.select_township(maps.show(fmap, key="activities_map"))
     st.caption(t("activities.map_caption", lang, n=maps.CLUSTER_ABOVE))
     missing = int((points.geometry.isna() | points.geometry.is_empty).sum())

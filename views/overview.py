@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pyproj
 import streamlit as st
 
 from core import settings
@@ -11,12 +10,6 @@ from ui import data, filters, maps
 from ui.sidebar import current_lang
 
 TOP_GAPS = 5
-
-
-def _area_km2() -> float:
-    # Area in the projected metric CRS, never in degrees.
-    metric = pyproj.CRS(settings.get("metric_crs"))
-    return float(data.district().to_crs(metric).area.sum() / 1e6)
 
 
 def _percent(value: float) -> str:
@@ -36,7 +29,7 @@ def _kpis(lang: str, f: filters.Filters) -> None:
     first[1].metric(t("overview.communities", lang), cov.totals["communities"])
     first[2].metric(t("overview.sites", lang), cov.totals["venues"])
     first[3].metric(t("overview.stations", lang), cov.totals["townships_with_station"])
-    first[4].metric(t("overview.area", lang), f"{_area_km2():.2f}")
+    first[4].metric(t("overview.area", lang), f"{data.district_area_km2():.2f}")
     second[0].metric(t("overview.community_rate", lang), _percent(cov.totals["community_rate"]))
     second[1].metric(t("overview.minority_rate", lang), _percent(cov.totals["minority_rate"]))
     second[2].metric(t("overview.activities", lang), act.total, delta=act.total - before.total)
@@ -47,9 +40,9 @@ def _kpis(lang: str, f: filters.Filters) -> None:
 
 
 def _map(lang: str, f: filters.Filters) -> None:
-    towns = data.layer("townships")
+    towns = data.map_layer("townships")
     demo = t("map.demo_suffix", lang) if data.is_demo() else ""
-    fmap = maps.base_map(data.district(), f.basemap, lang)
+    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
     maps.add_townships(fmap, towns, {"name": t("map.name", lang), "kind": t("map.kind", lang),
                                      "population": t("map.population", lang) + demo,
                                      "minority_population":

@@ -78,7 +78,7 @@ def score_map(table: pd.DataFrame, rubric: Rubric, lang: str,
     The tooltip gives the score, the rank and each indicator's points; the townships chosen
     in ``f`` are outlined, on ``f``'s basemap.
     """
-    towns = data.layer("townships").copy()
+    towns = data.map_layer("townships").copy()
     codes = towns["code"].astype(str)
     total = f"{rubric.total:g}"
     towns["score_text"] = codes.map(lambda c: t("analysis.score_of", lang, total=total,
@@ -93,7 +93,7 @@ def score_map(table: pd.DataFrame, rubric: Rubric, lang: str,
         towns[ind.name] = codes.map(table[ind.name]).map(lambda v: f"{v:.2f}",
                                                           na_action="ignore")
         fields[ind.name] = _label(ind, lang)
-    fmap = maps.base_map(data.district(), f.basemap, lang)
+    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
     maps.add_townships(fmap, towns, fields, lang, values=table["score"],
                        legend_title=t("scorecard.map_legend", lang),
                        name=t("scorecard.map_layer", lang), selected=f.townships)

@@ -98,10 +98,10 @@ def build_map(lang: str, f: filters.Filters) -> folium.Map:
     folium.Map
         The map, layer control added and scripts localised.
     """
-    towns = data.layer("townships")
+    towns = data.map_layer("townships")
     venues = venue_table()
     counts = venues["township_code"].astype(str).value_counts()
-    fmap = maps.base_map(data.district(), f.basemap, lang)
+    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
     maps.add_townships(fmap, towns.assign(venues=towns["code"].astype(str).map(counts)
                                           .fillna(0).astype(int)),
                        {"name": t("map.name", lang), "kind": t("map.kind", lang),

@@ -154,8 +154,8 @@ def _kpis(lang: str, status: pd.DataFrame, before: pd.DataFrame) -> None:
 def _map(lang: str, f: filters.Filters, table: gpd.GeoDataFrame) -> None:
     """Draw the map, name the units it cannot place, offer it as HTML."""
     st.subheader(t("units.map", lang))
-    fmap = build_map(table, data.layer("townships"), data.district(), f.basemap, lang,
-                     f.townships)
+    fmap = build_map(table, data.map_layer("townships"), data.map_layer("district"),
+                     f.basemap, lang, f.townships)
     filters.select_township(maps.show(fmap, key="units_map"))
     st.caption(t("units.map_caption", lang))
     unplaced = table[table.geometry.isna() | table.geometry.is_empty]

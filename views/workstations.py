@@ -112,10 +112,10 @@ def build_map(lang: str, f: filters.Filters, proposal: SitingProposal) -> folium
         The map, layer control added and scripts localised.
     """
     cov, names = data.coverage(), _town_names()
-    towns, stations = data.layer("townships"), data.layer("workstations")
+    towns, stations = data.map_layer("townships"), data.layer("workstations")
     demo = t("map.demo_suffix", lang) if data.is_demo() else ""
     rates = cov.townships["minority_rate"] * PERCENT
-    fmap = maps.base_map(data.district(), f.basemap, lang)
+    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
     maps.add_townships(
         fmap, towns.assign(rate=towns["code"].astype(str).map(rates).round(1)),
         {"name": t("map.name", lang), "kind": t("map.kind", lang),
