@@ -103,7 +103,7 @@ def measure_pages(repeat: int, html_dir: Path) -> dict:
             at.run()
             warm = min(warm, time.perf_counter() - start)
         (html_dir / f"ours-{path or 'overview'}.html").write_text(
-            assets.standalone_html(shown["map"]), encoding="utf-8")
+            assets.inline_vendored(maps.download_html(shown["map"])), encoding="utf-8")
         out[path] = {"cold_s": cold, "warm_s": warm, "peak_mb": peak / 1e6, **{
             f"{k}_bytes": v for k, v in _payload(at).items()}}
     out["_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

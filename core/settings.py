@@ -62,12 +62,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Attribution shown for the intranet basemap (its owner and licence)."),
     Setting("tianditu_key", "",
             "Tianditu (天地图) key; the Tianditu basemap is offered when set."),
-    Setting("map_screen_px", 1280,
-            "Size in pixels of a map's longer side as shown; outlines are simplified to about "
-            "one such pixel at the district's extent and coordinates rounded to match."),
+    Setting("map_screen_px", 640,
+            "Pixels the district's longer side spans when a map is fitted to it (the maps are "
+            "560 px tall); outlines are simplified to about one such pixel and coordinates "
+            "rounded to match."),
     Setting("map_points_max", 5000,
             "Most points a map draws one by one (clustered above 400); beyond this a layer "
             "shows hexagon totals instead, so a map's size follows the screen, not the data."),
+    Setting("chart_rows_max", 60,
+            "Most townships a chart draws as rows (the activity matrix, the score bars); with "
+            "more, it shows those most in need of attention and says so. Excel has them all."),
     Setting("briefing_seconds", 30,
             "How long the briefing screen shows each view before rotating (the URL parameter "
             "?interval= overrides it)."),

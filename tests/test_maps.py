@@ -127,3 +127,34 @@ def test_tianditu_needs_its_key_and_says_whose_tiles_they_are(frames, monkeypatc
     assert "tianditu" in maps.basemap_options()
     html = _rendered(maps.finish(maps.base_map(tiny_district(), "tianditu")))
     assert "vec_w" in html and "cva_w" in html and "tk=abc123" in html and _js("天地图") in html
+
+
+def _shown_then_downloaded():
+    import re
+
+    import geopandas as gpd
+    import streamlit as st
+    from shapely.geometry import Point, box
+
+    from ui import maps as m
+
+    district = gpd.GeoDataFrame(geometry=[box(103.7, 36.0, 103.8, 36.1)], crs=4326)
+    fmap = m.base_map(district)
+    points = gpd.GeoDataFrame({"name": ["甲", "乙"]},
+                              geometry=[Point(103.75, 36.05), Point(103.76, 36.06)], crs=4326)
+    m.add_points(fmap, points, "点位", {"name": "名称"})
+    m.show(m.finish(fmap), key="map")
+    m.download(fmap, "map.html")
+    html = m.download_html(fmap)
+    st.text(f"maps={len(re.findall('= L.map[(]', html))} "
+            f"layers={len(re.findall('= L.geoJson[(]', html))}")
+
+
+def test_the_downloaded_map_is_the_map_shown_once():
+    # st_folium renames a map's parts as it sends them; a map rendered after that would hold
+    # a second, broken copy. The download is the page as it was before it was sent.
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_shown_then_downloaded, default_timeout=60).run()
+    assert not app.exception
+    assert app.text[0].value == "maps=1 layers=2"  # the district and the points

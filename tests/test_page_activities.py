@@ -150,3 +150,16 @@ def test_a_clustered_map_uses_no_unvendored_plugin(demo_env):
     html = _map_html(points, summary, layers)
     assert "markerClusterGroup" in html
     assert "AwesomeMarkers" not in html
+
+
+def test_a_matrix_too_tall_for_a_screen_draws_the_townships_most_in_need(demo_env, monkeypatch):
+    monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "4")
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.switch_page("views/activities.py").run()
+    assert not at.exception, at.exception
+    matrix = json.loads(at.get("plotly_chart")[0].proto.spec)
+    drawn = matrix["data"][0]["y"]
+    assert len(drawn) == 4
+    assert any("此处只画空白格最多的 4 个" in c.value for c in at.caption)

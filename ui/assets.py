@@ -108,7 +108,22 @@ def standalone_html(fmap: folium.Map) -> str:
     str
         Self-contained HTML.
     """
-    html = fmap.get_root().render()
+    return inline_vendored(fmap.get_root().render())
+
+
+def inline_vendored(html: str) -> str:
+    """Return a rendered map page with every vendored script and style inlined.
+
+    Parameters
+    ----------
+    html : str
+        A map page as rendered for the dashboard (loading ``/app/static/vendor``).
+
+    Returns
+    -------
+    str
+        Self-contained HTML.
+    """
     base = re.escape(static_base())
     html = re.sub(rf'<script src="{base}/([^"]+)"></script>',
                   lambda m: f"<script>{_file_text(m.group(1))}</script>", html)

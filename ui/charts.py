@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import settings
 from ui.maps import PALETTE
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -50,3 +52,28 @@ def styled(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Fi
 def show(fig: go.Figure, key: str) -> None:
     """Draw a chart full width (plotly.js comes with Streamlit: no CDN)."""
     st.plotly_chart(fig, width="stretch", config=CONFIG, key=key)
+
+
+def rows_to_draw(need: pd.Series, largest: bool) -> pd.Index:
+    """Return the rows a chart draws: all of them, or the ``chart_rows_max`` most in need.
+
+    A chart of 1,500 townships is 50,000 pixels tall and says nothing; beyond the setting it
+    shows the rows with the largest (or smallest) ``need``, in their original order.
+
+    Parameters
+    ----------
+    need : pandas.Series
+        One value per row (empty cells, a score), indexed like the chart's rows.
+    largest : bool
+        Whether a larger value means more in need.
+
+    Returns
+    -------
+    pandas.Index
+        The labels of the rows to draw.
+    """
+    limit = int(settings.get("chart_rows_max"))
+    if len(need) <= limit:
+        return need.index
+    ranked = need.sort_values(ascending=not largest, kind="stable").index[:limit]
+    return need.index[need.index.isin(ranked)]

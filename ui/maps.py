@@ -20,7 +20,7 @@ from streamlit_folium import st_folium
 from core import settings
 from core.i18n import t
 from layers._coords import wgs84_to_gcj02
-from ui.assets import localise, standalone_html
+from ui.assets import inline_vendored, localise
 from ui.geometry import hex_bins, pixel_metres, round_coordinates
 
 # Chinese text as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6): the GeoJSON of
@@ -46,7 +46,7 @@ MAP_HEIGHT = 560
 COORD_DECIMALS = 5  # about a metre
 # Above map_points_max a layer is drawn as hexagons this many pixels across (at the district's
 # extent): about a finger's width on a desk screen, a few hundred on the whole map.
-HEX_PX = 24
+HEX_PX = 16
 
 
 def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
@@ -503,7 +503,7 @@ def add_heat(fmap: folium.Map, points: gpd.GeoDataFrame, name: str, show: bool =
     placed = on_tiles(fmap, points[points.geometry.notna() & ~points.geometry.is_empty])
     if len(placed) > int(settings.get("map_points_max")):
         # As many heat points as a screen has room for: hexagon centres weighted by count.
-        cells = hex_bins(placed, _pixel_m(fmap) * HEX_PX / 3)
+        cells = hex_bins(placed, _pixel_m(fmap) * HEX_PX / 2)
         centres = gpd.GeoSeries(shapely.centroid(cells.geometry.to_numpy(dtype=object)))
         weight = cells["count"].to_numpy() / max(int(cells["count"].max()), 1) if len(cells) \
             else np.zeros(0)
@@ -599,8 +599,10 @@ def show(fmap: folium.Map, key: str, height: int = MAP_HEIGHT) -> str | None:
     str or None
         The clicked township's code.
     """
-    # render=False: st_folium renders the map into its figure itself; its optional first
-    # pass renders the whole page as HTML again only to throw it away.
+    # The page as HTML, kept for the download: st_folium renames the map's parts as it sends
+    # them, and a map rendered after that holds a second, broken copy of itself. st_folium's
+    # own first pass (render=True) would make this same HTML and throw it away.
+    fmap._tongxin_page = fmap.get_root().render()
     state = st_folium(fmap, height=height, use_container_width=True, key=key,
                       returned_objects=["last_active_drawing"], render=False)
     drawing = (state or {}).get("last_active_drawing") or {}
@@ -609,11 +611,30 @@ def show(fmap: folium.Map, key: str, height: int = MAP_HEIGHT) -> str | None:
 
 def download(fmap: folium.Map, file_name: str, lang: str | None = None) -> None:
     """Offer the map as a standalone HTML file that opens with no server and no internet."""
-    # No rerun on click (see ui.downloads.excel_button). The file is made when clicked, not
-    # on every run of the page: rendering the map again is as costly as showing it.
-    st.download_button(t("map.download", lang), lambda: standalone_html(fmap).encode("utf-8"),
+    # No rerun on click (see ui.downloads.excel_button). The page was rendered once by show();
+    # inlining the vendored scripts (about 150 KB) waits for a click.
+    page = download_html(fmap)
+    st.download_button(t("map.download", lang), lambda: inline_vendored(page).encode("utf-8"),
                        file_name=file_name, mime="text/html", key=f"dl-{file_name}",
                        on_click="ignore")
+
+
+def download_html(fmap: folium.Map) -> str:
+    """Return the map page as rendered before :func:`show` sent it (rendered now if not shown).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A finished map.
+
+    Returns
+    -------
+    str
+        The page, loading the vendored files from the dashboard (see
+        :func:`ui.assets.inline_vendored` for a file that opens anywhere).
+    """
+    page = getattr(fmap, "_tongxin_page", None)
+    return page if page is not None else fmap.get_root().render()
 
 
 def dumps_safe(value: object) -> str:

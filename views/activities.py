@@ -145,9 +145,11 @@ def _map(lang: str, f: filters.Filters, act: ActivitySummary,
 def _matrix(lang: str, act: ActivitySummary) -> None:
     """Draw the township x category matrix, empty cells standing out; offer it as Excel."""
     st.subheader(t("activities.matrix", lang))
-    counts = act.counts.to_numpy()
+    rows = charts.rows_to_draw(act.counts.eq(0).sum(axis=1), largest=True)
+    counts = act.counts.loc[rows].to_numpy()
     # Names go into plotly's labels, which read tags: shown as written.
-    towns, cats = charts.labels(act.townships["name"]), charts.labels(act.categories)
+    towns = charts.labels(act.townships.loc[rows, "name"])
+    cats = charts.labels(act.categories)
     hover = {"town": "%{y}", "cat": "%{x}", "n": "%{z}"}
     blues = [[i / (len(maps.SEQUENTIAL) - 1), c] for i, c in enumerate(maps.SEQUENTIAL)]
     fig = go.Figure([
@@ -166,6 +168,8 @@ def _matrix(lang: str, act: ActivitySummary) -> None:
     charts.show(charts.styled(fig, height=ROW_PX * len(towns) + MATRIX_EXTRA_PX),
                 key="activities_matrix")
     st.caption(t("activities.matrix_caption", lang))
+    if len(rows) < len(act.counts):
+        st.caption(t("activities.matrix_some", lang, shown=len(rows), total=len(act.counts)))
     table = act.counts.copy()
     table.insert(0, "township_name", act.townships["name"])
     downloads.excel_button(table, {"township_name": t("activities.col.township", "zh"),

@@ -150,7 +150,10 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
     downloads.excel_button(shown, headers, SCORES_FILE, lang)
     left, right = st.columns(2)
     with left:
-        charts.show(score_chart(shown, rubric, lang), key="scorecard_chart")
+        rows = charts.rows_to_draw(shown["score"], largest=False)
+        charts.show(score_chart(shown.loc[rows], rubric, lang), key="scorecard_chart")
+        if len(rows) < len(shown):
+            st.caption(t("scorecard.chart_some", lang, shown=len(rows), total=len(shown)))
     with right:
         st.markdown(f"**{t('scorecard.map_heading', lang)}**")
         fmap = score_map(table, rubric, lang, f)
