@@ -127,10 +127,12 @@ def test_points_beyond_the_limit_become_hexagon_totals(townships, monkeypatch):
     fmap = maps.base_map(_district(townships))
     assert maps.add_points(fmap, pts, "活动点位", {"name": "名称"}) == "hexagons"
     html = fmap.get_root().render()
-    assert "格内数量" in html and "活动点位（每格数量）" in html
+    assert '"格内数量"' in html and "活动点位（每格数量）" in html
     assert "<b>x</b>" not in html  # totals only: no text from the points travels
-    counts = [int(c) for c in re.findall(r'"格内数量": (\d+)', html)]
-    assert sum(counts) == 600 and len(counts) < 600
+    rows = json.loads(re.search(r"rows = (\[\[.*?\]\]);", html).group(1))
+    assert sum(r[2] for r in rows) == 600 and len(rows) < 600
+    # Each row is a centre, a count and a colour class: three numbers and an index.
+    assert all(len(r) == 4 for r in rows)
     monkeypatch.setenv("TONGXIN_MAP_POINTS_MAX", "5000")
     assert maps.add_points(maps.base_map(_district(townships)), pts, "n", {"name": "n"}) \
         == "clusters"

@@ -15,6 +15,7 @@ from analysis.units import unit_status
 from core import settings
 from storage import Store, open_store
 from ui.geometry import pixel_metres, simplify_for_display
+from ui.maps import DISTRICT_STYLE
 
 DISTRICT = "district"
 
@@ -43,8 +44,11 @@ def _pixel_m(version: str, screen_px: int) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _map_polygons(name: str, version: str, screen_px: int) -> gpd.GeoDataFrame:
-    frame = _district(version) if name == DISTRICT else _layer(name, version)
-    return simplify_for_display(frame, _pixel_m(version, screen_px))
+    if name == DISTRICT:
+        # Drawn as a line this many pixels wide, which hides any deviation narrower than it.
+        line_px = DISTRICT_STYLE["weight"]
+        return simplify_for_display(_district(version), _pixel_m(version, screen_px) * line_px)
+    return simplify_for_display(_layer(name, version), _pixel_m(version, screen_px))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

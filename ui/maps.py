@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 
@@ -251,20 +252,25 @@ def add_townships(fmap: folium.Map, townships: gpd.GeoDataFrame, fields: Mapping
         The layer; its features carry ``code`` so a click can filter the page.
     """
     townships = on_tiles(fmap, townships)
-    shown = escaped(townships, list(fields))
-    shown["code"] = townships["code"].astype(str).to_numpy()
+    # Properties travel once per township: short keys (the tooltip's aliases carry the
+    # labels), and the style looked up by code in Python (folium sends styles as a map from
+    # style to township), not carried as properties.
+    keys = {column: f"p{i}" for i, column in enumerate(fields)}
+    shown = escaped(townships, list(fields)).rename(columns=keys)
+    codes = townships["code"].astype(str).to_numpy()
+    shown["code"] = codes
     fills, legend = _fills(townships, values)
-    shown["_fill"] = fills
-    shown["_selected"] = shown["code"].isin(list(selected))
+    chosen = set(selected)
+    styles = {code: {**TOWNSHIP_STYLE, "fillColor": fill,
+                     "weight": 3.5 if code in chosen else 1.2,
+                     "color": "#c0392b" if code in chosen else TOWNSHIP_STYLE["color"]}
+              for code, fill in zip(codes, fills, strict=True)}
     layer = folium.GeoJson(
         _geojson(gpd.GeoDataFrame(shown, geometry=townships.geometry.values, crs=townships.crs)),
         name=name or t("map.townships", lang),
-        style_function=lambda f: {**TOWNSHIP_STYLE, "fillColor": f["properties"]["_fill"],
-                                  "weight": 3.5 if f["properties"]["_selected"] else 1.2,
-                                  "color": "#c0392b" if f["properties"]["_selected"]
-                                  else TOWNSHIP_STYLE["color"]},
+        style_function=lambda f: styles[f["properties"]["code"]],
         highlight_function=lambda f: {"weight": 3, "color": "#c0392b"},
-        tooltip=folium.GeoJsonTooltip(fields=list(fields), aliases=list(fields.values()),
+        tooltip=folium.GeoJsonTooltip(fields=list(keys.values()), aliases=list(fields.values()),
                                       sticky=True),
     )
     layer.add_to(fmap)
@@ -425,19 +431,51 @@ def add_hexagons(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
     show : bool
         Whether the layer starts visible.
     """
-    cells = hex_bins(points, _pixel_m(fmap) * HEX_PX)
+    size_m = _pixel_m(fmap) * HEX_PX
+    cells = hex_bins(points, size_m)
     fills, legend = classify(cells["count"].to_numpy(), decimals=0)
-    label = t("map.hex_count", lang)
-    shown = gpd.GeoDataFrame({label: cells["count"].astype(int).to_numpy(), "_fill": fills},
-                             geometry=cells.geometry.values, crs=cells.crs)
+    colours = list(dict.fromkeys(fills))
+    centres = shapely.centroid(cells.geometry.to_numpy(dtype=object))
+    rows = [[round(c.y, COORD_DECIMALS), round(c.x, COORD_DECIMALS), int(n), colours.index(f)]
+            for c, n, f in zip(centres, cells["count"], fills, strict=True)]
     group = folium.FeatureGroup(name=name, show=show)
-    folium.GeoJson(_geojson(shown),
-                   style_function=lambda f: {"fillColor": f["properties"]["_fill"],
-                                             "fillOpacity": 0.75, "color": "#ffffff",
-                                             "weight": 0.5},
-                   tooltip=folium.GeoJsonTooltip(fields=[label])).add_to(group)
+    _Hexagons(rows, colours, size_m / math.sqrt(3), t("map.hex_count", lang)).add_to(group)
     group.add_to(fmap)
     add_legend(fmap, t("map.hex_legend", lang, layer=name), legend)
+
+
+_HEXAGONS = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }}, rows = {{ this.rows }};
+  var colours = {{ this.colours }}, label = {{ this.label }}, r = {{ this.radius }};
+  var ring = [0, 1, 2, 3, 4, 5].map(function (a) {
+    return [Math.sin(a * Math.PI / 3), Math.cos(a * Math.PI / 3)]; });
+  for (var i = 0; i < rows.length; i++) {
+    var lat = rows[i][0], lng = rows[i][1], dy = r / 111320,
+        dx = r / (111320 * Math.cos(lat * Math.PI / 180));
+    L.polygon(ring.map(function (v) { return [lat + dy * v[0], lng + dx * v[1]]; }),
+              {fillColor: colours[rows[i][3]], fillOpacity: 0.75, color: "#ffffff", weight: 0.5})
+      .bindTooltip(label + ": " + rows[i][2]).addTo(group);
+  }
+})();
+{% endmacro %}
+""")
+
+
+class _Hexagons(MacroElement):
+    """Flat-topped hexagons drawn in the browser from their centres: three numbers a cell."""
+
+    def __init__(self, rows: list[list[float]], colours: list[str], radius_m: float,
+                 label: str) -> None:
+        super().__init__()
+        self._name = "Hexagons"
+        # Numbers, colours of this module and a label from the catalog: no text from data.
+        self.rows = json.dumps(rows, separators=(",", ":"))
+        self.colours = json.dumps(colours)
+        self.label = dumps_safe(label)
+        self.radius = round(float(radius_m), 1)
+        self._template = _HEXAGONS
 
 
 def _pixel_m(fmap: folium.Map) -> float:
