@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import select
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -142,15 +143,31 @@ def run(argv: Sequence[str] | None, build_parser: Callable[[str], argparse.Argum
             print(t("cli.interrupted", lang), file=sys.stderr)
             return EXIT_INVALID
         except BrokenPipeError:
+            if not _stdout_gone():  # a pipe to something else broke: a real failure
+                return _internal_error(lang)
             # The reader went away (`status | head`): what it wanted was printed. Later writes
             # and the interpreter's final flush would raise again, so they go nowhere.
             _silence_stdout()
             return EXIT_OK
         except Exception:  # noqa: BLE001 - the last guard: users get a message, not a traceback
-            if os.environ.get("TONGXIN_DEBUG"):
-                traceback.print_exc()
-            print(t("cli.internal_error", lang), file=sys.stderr)
-            return EXIT_INVALID
+            return _internal_error(lang)
+
+
+def _internal_error(lang: str) -> int:
+    if os.environ.get("TONGXIN_DEBUG"):
+        traceback.print_exc()
+    print(t("cli.internal_error", lang), file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _stdout_gone() -> bool:
+    # A pipe whose reader has closed reports an error condition when polled for writing.
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() or no real stdout
+        return True
 
 
 @contextlib.contextmanager

@@ -641,7 +641,8 @@ def _parse_csv(text: str, delimiter: str, name: str) -> np.ndarray:
                 width = max((len(r) for r in reader), default=1)
             except csv.Error as bad:
                 raise ReadError("read.damaged", name=name, kind=_KIND_LABELS["csv"]) from bad
-    stripped = {c: frame[c].str.strip().map(unguard_formula) for c in frame.columns}
+    stripped = {c: frame[c].str.strip().map(unguard_formula, na_action="ignore")
+                for c in frame.columns}
     cells = pd.DataFrame(stripped).to_numpy(dtype=object, na_value=None)
     cells[cells == ""] = None
     return cells

@@ -54,6 +54,28 @@ def clean_cell(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def needs_formula_guard(text: str) -> bool:
+    """Return whether a cell must be written with the guard to read back as it is.
+
+    Formula-like text (``=`` ``+`` ``-`` ``@``) does, and so does text that already starts
+    with guards before such text (``'=x``), which reading would otherwise shorten.
+
+    Parameters
+    ----------
+    text : str
+        The cell's text.
+
+    Returns
+    -------
+    bool
+        Whether an export puts :data:`FORMULA_GUARD` before it.
+    """
+    rest = text
+    while rest.startswith(FORMULA_GUARD):
+        rest = rest[1:]
+    return rest.startswith(FORMULA_STARTS)
+
+
 def unguard_formula(text: str) -> str:
     """Return a cell without the apostrophe an export put before formula-like text.
 
@@ -65,8 +87,8 @@ def unguard_formula(text: str) -> str:
     Returns
     -------
     str
-        ``'=1+1`` gives ``=1+1``; any other text is returned as it is.
+        ``'=1+1`` gives ``=1+1`` and ``''=x`` gives ``'=x``; any other text as it is.
     """
-    if text.startswith(FORMULA_GUARD) and text[1:2] and text[1:].startswith(FORMULA_STARTS):
+    if text.startswith(FORMULA_GUARD) and needs_formula_guard(text[1:]):
         return text[1:]
     return text

@@ -16,7 +16,7 @@ import xlsxwriter
 from layers import LAYERS
 from layers._errors import TongxinError
 from layers._schema import LayerSchema
-from layers._text import FORMULA_GUARD, FORMULA_STARTS
+from layers._text import FORMULA_GUARD, needs_formula_guard
 
 LNG_HEADER, LAT_HEADER, WKT_HEADER = "经度", "纬度", "几何(WKT)"
 # Five decimals of a degree is about a metre: the precision a ledger needs.
@@ -120,11 +120,17 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """
     out = table.copy()
     for name in out.columns:
-        if out[name].dtype == object:
-            out[name] = out[name].map(
-                lambda v: FORMULA_GUARD + v if isinstance(v, str) and v.startswith(FORMULA_STARTS)
-                else v)
+        if not pd.api.types.is_numeric_dtype(out[name]):
+            out[name] = out[name].map(_guarded)
     return out
+
+
+def _guarded(value: object) -> object:
+    # Text that reading would change (a formula, or an apostrophe before one typed by a
+    # keeper) gets the guard, so every cell reads back as it was written.
+    if isinstance(value, str) and needs_formula_guard(value):
+        return FORMULA_GUARD + value
+    return value
 
 
 def _write_csv(table: pd.DataFrame, out: Path) -> None:

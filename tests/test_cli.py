@@ -12,6 +12,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from layers import LAYERS
 from layers.cli import main
@@ -204,7 +206,8 @@ def test_as_a_process_never_a_traceback(demo_env, argv):
 def test_exported_csv_quotes_formulas_and_imports_back_unchanged(demo_env, capsys, tmp_path):
     run(capsys, "import", "units", copy_fixture("layers/units_good.csv", tmp_path))
     units = open_store().read("units")
-    hostile = ['=HYPERLINK("http://x","点我")', "+1+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
+    hostile = ['=HYPERLINK("http://x","点我")', "+1+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3",
+               "'=typed with its own guard"]
     units = pd.concat([units.iloc[:1]] * len(hostile), ignore_index=True)  # a row for each
     units["liaison"] = hostile
     units["code"] = [f"U{n:03d}" for n in range(1, len(units) + 1)]
@@ -250,3 +253,12 @@ def test_recovery_notice_speaks_the_language_asked_for(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "The working dataset was damaged" in done.stderr, done.stderr
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in done.stderr), done.stderr
+
+
+@given(st.text(alphabet="'=+-@ab1 ", max_size=8))
+def test_every_text_reads_back_as_it_was_exported(text):
+    from layers._text import FORMULA_GUARD, needs_formula_guard, unguard_formula
+
+    written = FORMULA_GUARD + text if needs_formula_guard(text) else text
+    assert unguard_formula(written) == text
+    assert not written.startswith(("=", "+", "-", "@"))

@@ -174,3 +174,23 @@ def test_charts_draw_at_most_the_rows_a_screen_holds(monkeypatch):
     monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "2")
     assert list(rows_to_draw(need, largest=True)) == ["b", "d"]  # kept in their order
     assert list(rows_to_draw(need, largest=False)) == ["a", "e"]
+
+
+def test_count_classes_are_whole_numbers_that_do_not_overlap():
+    fills, legend = maps.classify(np.array([1, 1, 1, 2, 3, 4, 5, 7, 9, 12, 20, 40]), decimals=0)
+    labels = [label for label, _ in legend]
+    bounds = [tuple(int(x.replace(",", "")) for x in label.split(" – ")) for label in labels]
+    flat = [(b[0], b[-1]) for b in bounds]
+    assert flat[0][0] == 1 and flat[-1][1] == 40
+    for (_, top), (low, _) in zip(flat, flat[1:]):
+        assert low == top + 1, labels
+    assert len(fills) == 12
+
+
+def test_hexagon_labels_follow_the_map_language(townships, monkeypatch):
+    monkeypatch.setenv("TONGXIN_MAP_POINTS_MAX", "5")
+    pts = townships.assign(geometry=townships.representative_point())
+    fmap = maps.base_map(_district(townships), lang="en")
+    maps.add_points(fmap, pts, "Activities", {"name": "Name"})
+    html = fmap.get_root().render()
+    assert "In this cell" in html and "Activities (per cell)" in html

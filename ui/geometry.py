@@ -129,12 +129,20 @@ def simplify_for_display(frame: gpd.GeoDataFrame, pixel_m: float) -> gpd.GeoData
 
 
 def _simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
-    try:
-        return shapely.coverage_simplify(geoms, tolerance)
-    except shapely.errors.GEOSException:
-        # Not a clean coverage (overlapping polygons from a hand-drawn ledger): simplify each
-        # alone, which may open hairline gaps between neighbours but never drops a polygon.
-        return shapely.simplify(geoms, tolerance, preserve_topology=True)
+    # Real township layers are rarely a perfect coverage (slivers along shared edges), and
+    # coverage_simplify handles those well; what it cannot handle it returns broken rather
+    # than refusing. So: try it, and simplify each polygon alone when a result is invalid
+    # (overlapping hand-drawn polygons, stray lines). That may open hairline gaps between
+    # neighbours but never drops a polygon.
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)).all()  # Polygon, MultiPolygon
+    if polygonal:
+        try:
+            simplified = shapely.coverage_simplify(geoms, tolerance)
+        except (shapely.errors.GEOSException, TypeError):
+            simplified = None
+        if simplified is not None and shapely.is_valid(simplified).all():
+            return simplified
+    return shapely.simplify(geoms, tolerance, preserve_topology=True)
 
 
 def hex_bins(points: gpd.GeoDataFrame, cell_m: float,

@@ -79,6 +79,7 @@ def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
     fmap._tongxin_gcj = basemap == "intranet" and str(settings.get("tile_crs")) == "gcj02"
     district = on_tiles(fmap, district)
     fmap._tongxin_pixel_m = pixel_metres(district, int(settings.get("map_screen_px")))
+    fmap._tongxin_lang = lang  # for layers added without a language (hexagon totals)
     minx, miny, maxx, maxy = district.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.GeoJson(_geojson(district[["geometry"]]), name=t("map.district", lang),
@@ -317,6 +318,9 @@ def classify(numbers: np.ndarray, decimals: int = 1) -> tuple[list[str], list[tu
     distinct = np.unique(finite)
     n_classes = min(len(SEQUENTIAL), len(distinct))
     edges = np.unique(np.quantile(distinct, np.linspace(0, 1, n_classes + 1)))
+    if decimals == 0:
+        # Counts: whole-number classes that do not overlap ("1 – 2", "3 – 5", ...).
+        edges = np.unique(np.concatenate([np.ceil(edges[:-1]), edges[-1:]]))
     colours = SEQUENTIAL[-max(len(edges) - 1, 1):]
     classes = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, len(colours) - 1)
     fills = [colours[c] if np.isfinite(n) else "#ffffff" for c, n in zip(classes, numbers,
@@ -326,16 +330,24 @@ def classify(numbers: np.ndarray, decimals: int = 1) -> tuple[list[str], list[tu
         middle = SEQUENTIAL[len(SEQUENTIAL) // 2]
         return [middle if np.isfinite(n) else "#ffffff" for n in numbers], \
             [(f"{edges[0]:,.{decimals}f}", middle)]
-    legend = [(f"{lo:,.{decimals}f} – {hi:,.{decimals}f}", colours[i])
+    last = len(edges) - 2
+    legend = [(_class_label(lo, hi, decimals, i == last), colours[i])
               for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
     return fills, legend
+
+
+def _class_label(lo: float, hi: float, decimals: int, last: bool) -> str:
+    if decimals:
+        return f"{lo:,.{decimals}f} – {hi:,.{decimals}f}"
+    top = hi if last else hi - 1  # whole numbers: the next class starts at hi
+    return f"{lo:,.0f}" if top <= lo else f"{lo:,.0f} – {top:,.0f}"
 
 
 def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
                tooltip: Mapping[str, str], popup: Mapping[str, str] | None = None,
                color_by: str | None = None, colors: Mapping[object, str] | None = None,
                color: str = PALETTE[0], radius: float = 6, legend_title: str | None = None,
-               labels: Mapping[object, str] | None = None, show: bool = True) -> None:
+               labels: Mapping[object, str] | None = None, show: bool = True) -> str:
     """Add points as circle markers in one GeoJSON layer, coloured by a column, with a legend.
 
     Beyond :data:`CLUSTER_ABOVE` points the layer is a fast marker cluster instead, and beyond
@@ -431,6 +443,7 @@ def add_hexagons(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
     show : bool
         Whether the layer starts visible.
     """
+    lang = lang or getattr(fmap, "_tongxin_lang", None)
     size_m = _pixel_m(fmap) * HEX_PX
     cells = hex_bins(points, size_m)
     fills, legend = classify(cells["count"].to_numpy(), decimals=0)
