@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.activity import ActivitySummary
+from core import settings
 from core.i18n import t
 from ui import charts, data, downloads, filters, maps
 from ui.sidebar import current_lang
@@ -135,7 +136,8 @@ def _map(lang: str, f: filters.Filters, act: ActivitySummary,
     fmap = build_map(act, points, data.map_layer("townships"), data.map_layer("district"),
                      f.basemap, lang, f.townships)
     filters.select_township(maps.show(fmap, key="activities_map"))
-    st.caption(t("activities.map_caption", lang, n=maps.CLUSTER_ABOVE))
+    st.caption(t("activities.map_caption", lang, n=maps.CLUSTER_ABOVE,
+                 m=f'{settings.get("map_points_max"):,}'))
     missing = int((points.geometry.isna() | points.geometry.is_empty).sum())
     if missing:
         st.caption(t("activities.no_coords", lang, n=f"{missing:,}"))
