@@ -65,7 +65,8 @@ def _dark(fig: go.Figure, screen: Screen) -> go.Figure:
                       font={"family": FONT, "size": size, "color": TEXT},
                       xaxis={"tickfont": {"size": size}, "automargin": True},
                       yaxis={"tickfont": {"size": size}, "automargin": True},
-                      margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
+                      template="plotly")  # not the pages' light default (ui.charts)
     return fig
 
 
