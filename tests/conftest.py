@@ -101,3 +101,16 @@ def shown_in_map(text: str, html: str) -> bool:
     as_json = json.dumps(text, ensure_ascii=False)[1:-1]
     return any(form in html for form in (text, as_json, as_json.replace("&", "\\u0026"),
                                          json.dumps(text)[1:-1]))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (never a downloaded one)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

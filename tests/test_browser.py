@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, map_painted,
-                           streamlit_server)
+from tests.browser import ARTIFACTS, LOCAL_PREFIXES, map_painted, streamlit_server
 
 # url path -> whether the page draws a map.
 PAGES = {"": True, "workstations": True, "activities": True, "units": True, "sites": True,
@@ -17,14 +15,6 @@ PAGES = {"": True, "workstations": True, "activities": True, "units": True, "sit
 def server(tmp_path_factory):
     with streamlit_server(tmp_path_factory.mktemp("browser") / "tongxin.gpkg") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, url: str, outside: list[str]):

@@ -5,12 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from storage.gpkg import GeoPackageStore
 from layers.importer import import_file
-from tests.browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, map_painted,
-                           streamlit_server)
+from tests.browser import ARTIFACTS, LOCAL_PREFIXES, map_painted, streamlit_server
 from tests.conftest import DATA, ROOT
 from ui.briefing_style import KPI_FLOOR_PX, LABEL_FLOOR_PX
 from ui.briefing_views import VIEWS
@@ -27,14 +25,6 @@ def data_path(tmp_path_factory):
 def server(data_path):
     with streamlit_server(data_path) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser, size, outside):

@@ -19,10 +19,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser import (CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, MAP_FRAME, map_painted,
-                           streamlit_server)
+from tests.browser import LOCAL_PREFIXES, MAP_FRAME, map_painted, streamlit_server
 from tests.conftest import DATA, ROOT
 
 # What an attacker (or a careless paste) puts in a ledger's text columns.
@@ -138,14 +136,6 @@ def hostile(tmp_path_factory) -> dict:
 def server(hostile):
     with streamlit_server(hostile["path"]) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watched:

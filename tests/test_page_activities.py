@@ -10,7 +10,7 @@ from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period, activity_summary
-from tests.conftest import ROOT, read_layers
+from tests.conftest import ROOT, read_layers, shown_in_map
 
 XIZHAN = "620103005"  # 西站街道
 WEILING = "620103201"  # 魏岭乡: never had a 进军营 activity in the demo
@@ -106,11 +106,6 @@ def test_english(page):
     assert {"Township", "Days without", "Per 10,000 residents"} <= columns
 
 
-def _in_map(text: str, html: str) -> bool:
-    # Legends are HTML; layer names sit in the script as JSON with \u escapes.
-    return text in html or json.dumps(text)[1:-1] in html
-
-
 def _map_html(points, summary, layers) -> str:
     from views.activities import build_map
 
@@ -132,11 +127,11 @@ def test_the_map_has_its_three_layers_and_legends(demo_env):
     html = _map_html(points, summary, layers)
     for title in ("每万常住人口活动次数", "活动热力（点位密度）", "活动点位", "活动强度（每万人）",
                   "活动热力"):
-        assert _in_map(title, html), title
+        assert shown_in_map(title, html), title
     assert "https://cdn" not in html
     assert "<script>alert(1)</script>" not in html
     # HTML-escaped before it goes into the map's JSON (where "&" is written \u0026).
-    assert _in_map("&lt;script&gt;alert(1)&lt;/script&gt;", html.replace("\\u0026", "&"))
+    assert shown_in_map("&lt;script&gt;alert(1)&lt;/script&gt;", html.replace("\\u0026", "&"))
     assert "L.control.layers" in html and "HeatLayer" in html.replace("heatLayer", "HeatLayer")
 
 

@@ -103,11 +103,6 @@ def map_layer(name: str) -> gpd.GeoDataFrame:
     return _map_polygons(name, store().version(), int(settings.get("map_screen_px")))
 
 
-def pixel_m() -> float:
-    """Return the metres a screen pixel spans on a map fitted to the district."""
-    return _pixel_m(store().version(), int(settings.get("map_screen_px")))
-
-
 def is_demo() -> bool:
     """Return whether the working dataset is the made-up demo (示例数据)."""
     return store().meta().get("demo") == "true"

@@ -116,7 +116,7 @@ def simplify_for_display(frame: gpd.GeoDataFrame, pixel_m: float) -> gpd.GeoData
     if frame.empty:
         return frame
     metric = frame.geometry.to_crs(metric_crs()).to_numpy(dtype=object)
-    present = pd.notna(metric) & ~shapely.is_empty(np.where(pd.notna(metric), metric, None))
+    present = pd.notna(metric) & ~shapely.is_empty(metric)  # is_empty(None) is False
     simplified = metric.copy()
     if present.any():
         simplified[present] = _simplified(metric[present], pixel_m)
