@@ -68,3 +68,24 @@ def test_hovering_a_township_shows_its_name(server, browser):
     assert "示例" in text, "made-up figures are marked as demo"
     assert outside == []
     page.close()
+
+
+def test_clicking_a_township_filters_every_page_to_it(server, browser):
+    # Townships are drawn in the browser from compact text; a click must still report the
+    # township's code to the page (st_folium reads it from the clicked polygon).
+    outside: list[str] = []
+    page = _open(browser, server, outside)
+    map_painted(page)
+    box = page.locator("iframe[src*='streamlit_folium']").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.6)
+    page.wait_for_url("**towns=*", timeout=30_000)
+    code = page.url.split("towns=")[1].split("&")[0]
+    assert code.isdigit() and len(code) == 9, page.url
+    # The sidebar's township filter now holds that one township, by name.
+    chosen = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelectTagsContainer']")
+    page.wait_for_function("() => /(镇|乡|街道)/.test(document.querySelector("
+                           "\"[data-testid='stSidebar'] [data-testid='stMultiSelectTagsContainer']\")"
+                           "?.innerText || '')", timeout=30_000)
+    assert len(chosen.first.inner_text().strip().splitlines()) == 1
+    assert outside == []
+    page.close()

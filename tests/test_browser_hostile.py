@@ -197,6 +197,12 @@ def _literal(texts: list[str]) -> set[str]:
     return {p for p in PAYLOADS for text in texts if p in text}
 
 
+def _ran_as_template(texts: list[str], names: set[str]) -> set[str]:
+    """Return the names shown as Jinja would have rendered them on the server ({{7*7}} as 49)."""
+    rendered = {"49" + n.removeprefix("{{7*7}}") for n in names if n.startswith("{{7*7}}")}
+    return {r for r in rendered for text in texts if r in text}
+
+
 def _check_workbook(path: Path, known: set[str]) -> set[str]:
     """Assert no cell of an .xlsx is a formula; return its text cells starting = + - @."""
     book = openpyxl.load_workbook(path)
@@ -232,7 +238,7 @@ def _downloads(watched: Watched, folder: Path) -> list[Path]:
     return files
 
 
-def _check_html_map(browser, path: Path) -> None:
+def _check_html_map(browser, path: Path, names: set[str]) -> None:
     """Open a downloaded map from disk in a fresh page: it shows text literally, runs nothing."""
     watched = Watched(browser)
     watched.page.goto(path.as_uri())
@@ -241,6 +247,7 @@ def _check_html_map(browser, path: Path) -> None:
     texts = watched.open_features()
     assert texts, "the downloaded map has features to hover"
     assert _literal(texts), texts[:5]
+    assert not _ran_as_template(texts, names)
     raw = path.read_text(encoding="utf-8")
     assert "<img src=x" not in raw and "</script><script>alert" not in raw
     watched.assert_clean()
@@ -266,6 +273,7 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(server, browse
             seen += frame.locator(".leaflet-tooltip").all_inner_texts()
         seen += watched.open_features()
         assert _literal(seen), seen[:5]
+        assert not _ran_as_template(seen, hostile["all"])
     if path == "data":
         _upload_hostile_file(watched, tmp_path)
     watched.scroll_through()
@@ -293,7 +301,7 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(server, browse
         if file.suffix == ".xlsx":
             _check_workbook(file, hostile["all"])
         elif file.suffix == ".html":
-            _check_html_map(browser, file)
+            _check_html_map(browser, file, hostile["all"])
     if path and path != "data" and "towns=" not in path:
         risky = set().union(*(_check_workbook(f, hostile["all"])
                               for f in files if f.suffix == ".xlsx"))

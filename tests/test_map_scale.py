@@ -17,6 +17,7 @@ from shapely.geometry import Point, box
 from analysis._metric import metric_crs
 from tests.conftest import read_layers
 from ui import maps
+from ui.polyline import decode_ring
 from ui.geometry import (decimals_for, hex_bins, pixel_metres, round_coordinates,
                          simplify_for_display)
 
@@ -117,6 +118,19 @@ def _district(townships):
     return townships.dissolve()[["geometry"]]
 
 
+def _payloads(html: str) -> list[dict]:
+    """Every compact layer's data in a rendered map (``d = {...}`` in its script)."""
+    decoder, found = json.JSONDecoder(), []
+    for match in re.finditer(r"\bd = \{", html):
+        found.append(decoder.raw_decode(html, match.end() - 1)[0])
+    return found
+
+
+def _points(payload: dict) -> list[tuple[float, float]]:
+    decimals = round(math.log10(payload["scale"]))
+    return decode_ring(payload["points"], (0, 0), decimals)[0]
+
+
 def test_points_beyond_the_limit_become_hexagon_totals(townships, monkeypatch):
     monkeypatch.setenv("TONGXIN_MAP_POINTS_MAX", "50")
     rng = np.random.default_rng(1)
@@ -129,10 +143,13 @@ def test_points_beyond_the_limit_become_hexagon_totals(townships, monkeypatch):
     html = fmap.get_root().render()
     assert '"格内数量"' in html and "活动点位（每格数量）" in html
     assert "<b>x</b>" not in html  # totals only: no text from the points travels
-    rows = json.loads(re.search(r"rows = (\[\[.*?\]\]);", html).group(1))
-    assert sum(r[2] for r in rows) == 600 and len(rows) < 600
-    # Each row is a centre, a count and a colour class: three numbers and an index.
-    assert all(len(r) == 4 for r in rows)
+    cells = next(d for d in _payloads(html) if "counts" in d)
+    assert sum(cells["counts"]) == 600 and len(cells["counts"]) < 600
+    # Each cell is a centre, a count and a colour class: three numbers and an index.
+    assert len(_points(cells)) == len(cells["counts"]) == len(cells["fill"])
+    minx, miny, maxx, maxy = townships.total_bounds
+    assert all(miny - 0.01 < lat < maxy + 0.01 and minx - 0.01 < lng < maxx + 0.01
+               for lat, lng in _points(cells))
     monkeypatch.setenv("TONGXIN_MAP_POINTS_MAX", "5000")
     assert maps.add_points(maps.base_map(_district(townships)), pts, "n", {"name": "n"}) \
         == "clusters"
@@ -140,28 +157,29 @@ def test_points_beyond_the_limit_become_hexagon_totals(townships, monkeypatch):
                            {"name": "n"}) == "points"
 
 
-def test_service_areas_are_one_array_not_a_variable_each(townships):
+def test_service_areas_are_one_text_not_a_variable_each(townships):
     stations = townships.assign(geometry=townships.representative_point())
     radii = np.arange(1, len(stations) + 1) * 100.0
     fmap = maps.base_map(_district(townships))
     maps.add_service_areas(fmap, stations, radii, "服务范围")
     html = fmap.get_root().render()
     assert "L.circle(" in html and html.count("L.circle(") == 1
-    rows = json.loads(re.search(r"rows = (\[\[.*?\]\]);", html).group(1))
-    assert len(rows) == len(stations)
-    assert [r[2] for r in rows] == [round(r) for r in radii]
+    circles = next(d for d in _payloads(html) if "radii" in d)
+    assert circles["radii"] == [str(round(r)) for r in radii]  # all different: a plain list
+    centres = _points(circles)
+    assert len(centres) == len(stations)
+    expected = [v for p in stations.geometry for v in (p.y, p.x)]
+    assert [v for c in centres for v in c] == pytest.approx(expected, abs=6e-6)
 
 
-def test_simplification_shrinks_the_township_layer(townships):
-    def layer_bytes(frame) -> int:
-        fmap = maps.base_map(_district(townships))
-        layer = maps.add_townships(fmap, frame, {"name": "名称"})
-        fmap.get_root().render()
-        return len(json.dumps(layer.data, ensure_ascii=False).encode())
-
+def test_the_township_layer_sent_is_a_fraction_of_its_geojson(townships):
+    fmap = maps.base_map(_district(townships))
     pixel = pixel_metres(_district(townships), 640)  # the default map_screen_px
-    full, light = layer_bytes(townships), layer_bytes(simplify_for_display(townships, pixel))
-    assert light < full * 0.6, (full, light)
+    layer = maps.add_townships(fmap, simplify_for_display(townships, pixel), {"name": "名称"})
+    plain = json.dumps(townships.to_geo_dict(), ensure_ascii=False).encode()
+    sent = layer.data.encode()
+    assert len(sent) < len(plain) / 10, (len(plain), len(sent))
+    assert all(name in layer.data for name in townships["name"])
 
 
 def test_charts_draw_at_most_the_rows_a_screen_holds(monkeypatch):

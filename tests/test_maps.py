@@ -147,7 +147,8 @@ def _shown_then_downloaded():
     m.download(fmap, "map.html")
     html = m.download_html(fmap)
     st.text(f"maps={len(re.findall('= L.map[(]', html))} "
-            f"layers={len(re.findall('= L.geoJson[(]', html))}")
+            f"points={len(re.findall('= L.geoJson[(]', html))} "
+            f"outlines={len(re.findall('L.polygon[(]d.shapes', html))}")
 
 
 def test_the_downloaded_map_is_the_map_shown_once():
@@ -157,4 +158,25 @@ def test_the_downloaded_map_is_the_map_shown_once():
 
     app = AppTest.from_function(_shown_then_downloaded, default_timeout=60).run()
     assert not app.exception
-    assert app.text[0].value == "maps=1 layers=2"  # the district and the points
+    assert app.text[0].value == "maps=1 points=1 outlines=1"  # the points, the district
+
+
+JINJA = ("{{7*7}}", "{% for x in y %}", "{#", "{{ cycler.__init__.__globals__ }}")
+
+
+@pytest.mark.parametrize("text", JINJA)
+def test_template_syntax_in_data_is_shown_not_run_on_the_server(frames, text):
+    # branca renders each element's output again as a Jinja template: text from data reaching
+    # it unguarded would run on the server ("{{7*7}}" becomes 49; "{%" breaks the page).
+    towns = frames["townships"].assign(name=[f"{text}甲", "乙"][: len(frames["townships"])])
+    sites = frames["religious_sites"].assign(name=f"{text}寺")
+    fmap = maps.base_map(tiny_district())
+    maps.add_townships(fmap, towns, {"name": "名称"}, legend_title=f"{text}图例",
+                       values=towns.set_index("code")["population"])
+    maps.add_points(fmap, sites, "场所", {"name": "名称"}, popup={"name": "名称"},
+                    legend_title=text)
+    html = _rendered(maps.finish(fmap))
+    assert "49甲" not in html and "49寺" not in html
+    # As the browser reads it: JSON escapes undone, then the HTML entity.
+    shown = html.replace("\\u0026", "&").replace("\\u007b", "{").replace("&#123;", "{")
+    assert f"{text}甲" in shown and f"{text}寺" in shown and f"{text}图例" in shown

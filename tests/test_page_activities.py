@@ -6,7 +6,6 @@ import json
 
 import pytest
 import streamlit as st
-from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period, activity_summary

@@ -6,10 +6,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import settings
 from core.i18n import t
 from layers import LAYERS
-from storage.gpkg import GeoPackageStore, create_dataset
 from tests.conftest import DATA, ROOT, read_layers
 
 PAGE = "views/data.py"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 import pytest
@@ -12,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.activity import Period
 from analysis.scorecard import ScoreInputs, load_rubric, scorecard, supervision_list
 from core.i18n import t
-from tests.conftest import ROOT, read_layers
+from tests.conftest import ROOT, read_layers, shown_in_map
 from ui.filters import Filters
 
 PAGE = "views/scorecard.py"
@@ -158,10 +157,10 @@ def test_the_map_colours_townships_by_score_with_a_legend(demo_env, monkeypatch)
     html = score_map(table, load_rubric(), "zh", f).get_root().render()
     assert "考评得分（分）" in html and "考评得分" in html
     assert "https://cdn" not in html
-    # Shown as text: HTML-escaped, then JSON-escaped inside the map's script.
+    # Shown as text: HTML-escaped on the server, then put into the map's script as JSON.
     assert "<script>alert(1)</script>" not in html
-    assert "\\u0026lt;script\\u0026gt;alert(1)" in html
-    # Tooltip text sits in the GeoJSON as UTF-8 text.
+    assert shown_in_map("&lt;script&gt;alert(1)&lt;/script&gt;", html)
+    # Tooltip text sits in the map's table as UTF-8 text.
     assert "分（满分 6 分）" in html and "第 1 名 / 15" in html
 
 

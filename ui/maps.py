@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -15,14 +13,15 @@ import pandas as pd
 import shapely
 import streamlit as st
 from branca.element import MacroElement, Template
-from folium.plugins import FastMarkerCluster, HeatMap
 from streamlit_folium import st_folium
 
 from core import settings
 from core.i18n import t
 from layers._coords import wgs84_to_gcj02
 from ui.assets import inline_vendored, localise
-from ui.geometry import hex_bins, pixel_metres, round_coordinates
+from ui.geometry import decimals_for, hex_bins, pixel_metres, round_coordinates
+from ui.leaflet_layers import (Circles, EncodedPolygons, Heat, Hexagons, PointCluster,
+                                Prelude, html_text)
 
 # Chinese text as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6): the GeoJSON of
 # names and tooltips is most of a map's bytes. Jinja's tojson still escapes < > & ' so nothing
@@ -73,6 +72,7 @@ def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
     # folium hands max_zoom to its tile layer; with no tiles Leaflet's map has no maxZoom and
     # MarkerCluster stops the rest of the map script. Set it on the map itself.
     fmap.options["maxZoom"] = MAX_ZOOM
+    Prelude().add_to(fmap)  # first: every compact layer below decodes with it
     _add_basemap(fmap, basemap, lang)
     # Tiles drawn in GCJ-02 (most Chinese web maps) sit a few hundred metres off WGS84 data:
     # shift the data to the tiles rather than show everything misplaced.
@@ -82,9 +82,9 @@ def base_map(district: gpd.GeoDataFrame, basemap: str = "none",
     fmap._tongxin_lang = lang  # for layers added without a language (hexagon totals)
     minx, miny, maxx, maxy = district.total_bounds
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    folium.GeoJson(_geojson(district[["geometry"]]), name=t("map.district", lang),
-                   style_function=lambda f: DISTRICT_STYLE, interactive=False,
-                   control=False).add_to(fmap)
+    EncodedPolygons(district.geometry.to_numpy(dtype=object), _decimals(fmap),
+                    name=t("map.district", lang), styles=[DISTRICT_STYLE],
+                    control=False).add_to(fmap)
     return fmap
 
 
@@ -178,7 +178,7 @@ def escaped(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for col in columns:
         values = frame[col]
-        out[col] = [("-" if _missing(v) else html.escape(_text(v))) for v in values]
+        out[col] = [("-" if _missing(v) else html_text(_text(v))) for v in values]
     return out
 
 
@@ -249,31 +249,22 @@ def add_townships(fmap: folium.Map, townships: gpd.GeoDataFrame, fields: Mapping
 
     Returns
     -------
-    folium.GeoJson
+    EncodedPolygons
         The layer; its features carry ``code`` so a click can filter the page.
     """
     townships = on_tiles(fmap, townships)
-    # Properties travel once per township: short keys (the tooltip's aliases carry the
-    # labels), and the style looked up by code in Python (folium sends styles as a map from
-    # style to township), not carried as properties.
-    keys = {column: f"p{i}" for i, column in enumerate(fields)}
-    shown = escaped(townships, list(fields)).rename(columns=keys)
-    codes = townships["code"].astype(str).to_numpy()
-    shown["code"] = codes
     fills, legend = _fills(townships, values)
+    codes = townships["code"].astype(str).tolist()
     chosen = set(selected)
-    styles = {code: {**TOWNSHIP_STYLE, "fillColor": fill,
-                     "weight": 3.5 if code in chosen else 1.2,
-                     "color": "#c0392b" if code in chosen else TOWNSHIP_STYLE["color"]}
-              for code, fill in zip(codes, fills, strict=True)}
-    layer = folium.GeoJson(
-        _geojson(gpd.GeoDataFrame(shown, geometry=townships.geometry.values, crs=townships.crs)),
-        name=name or t("map.townships", lang),
-        style_function=lambda f: styles[f["properties"]["code"]],
-        highlight_function=lambda f: {"weight": 3, "color": "#c0392b"},
-        tooltip=folium.GeoJsonTooltip(fields=list(keys.values()), aliases=list(fields.values()),
-                                      sticky=True),
-    )
+    looks = [{**TOWNSHIP_STYLE, "fillColor": fill,
+              "weight": 3.5 if code in chosen else TOWNSHIP_STYLE["weight"],
+              "color": "#c0392b" if code in chosen else TOWNSHIP_STYLE["color"]}
+             for code, fill in zip(codes, fills, strict=True)]
+    layer = EncodedPolygons(
+        townships.geometry.to_numpy(dtype=object), _decimals(fmap),
+        name=name or t("map.townships", lang), styles=looks, codes=codes,
+        tooltip=(list(fields.values()), escaped(townships, list(fields))),
+        highlight={"weight": 3, "color": "#c0392b"})
     layer.add_to(fmap)
     if legend:
         add_legend(fmap, legend_title or "", legend)
@@ -390,14 +381,11 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
         return "hexagons"
     group = folium.FeatureGroup(name=name, show=show)
     if len(placed) > CLUSTER_ABOVE:
-        xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
-                              placed.geometry.x.round(COORD_DECIMALS)]).tolist()
         # folium's default cluster marker is an AwesomeMarkers icon, which is not vendored:
         # draw circle markers like the unclustered layer instead.
-        callback = ("function (row) { return L.circleMarker(new L.LatLng(row[0], row[1]), "
-                    f"{{radius: {float(radius)}, weight: 1, color: '#ffffff', "
-                    f"fillColor: {json.dumps(color)}, fillOpacity: 0.9}}); }}")
-        FastMarkerCluster(xy, callback=callback, name=name).add_to(group)
+        PointCluster(placed.geometry.y.to_numpy(), placed.geometry.x.to_numpy(),
+                     {"radius": float(radius), "weight": 1, "color": "#ffffff",
+                      "fillColor": color, "fillOpacity": 0.9}, name=name).add_to(group)
     elif len(placed):
         columns = list(dict.fromkeys([*tooltip, *(popup or {})]))
         shown = escaped(placed, columns)
@@ -449,75 +437,20 @@ def add_hexagons(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
     fills, legend = classify(cells["count"].to_numpy(), decimals=0)
     colours = list(dict.fromkeys(fills))
     centres = shapely.centroid(cells.geometry.to_numpy(dtype=object))
-    rows = [[round(c.y, COORD_DECIMALS), round(c.x, COORD_DECIMALS), int(n), colours.index(f)]
-            for c, n, f in zip(centres, cells["count"], fills, strict=True)]
     group = folium.FeatureGroup(name=name, show=show)
-    _Hexagons(rows, colours, size_m / math.sqrt(3), t("map.hex_count", lang)).add_to(group)
+    Hexagons(shapely.get_y(centres), shapely.get_x(centres), cells["count"].to_numpy(),
+             [colours.index(f) for f in fills], colours, size_m / math.sqrt(3),
+             t("map.hex_count", lang)).add_to(group)
     group.add_to(fmap)
     add_legend(fmap, t("map.hex_legend", lang, layer=name), legend)
-
-
-_HEXAGONS = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var group = {{ this._parent.get_name() }}, rows = {{ this.rows }};
-  var colours = {{ this.colours }}, label = {{ this.label }}, r = {{ this.radius }};
-  var ring = [0, 1, 2, 3, 4, 5].map(function (a) {
-    return [Math.sin(a * Math.PI / 3), Math.cos(a * Math.PI / 3)]; });
-  for (var i = 0; i < rows.length; i++) {
-    var lat = rows[i][0], lng = rows[i][1], dy = r / 111320,
-        dx = r / (111320 * Math.cos(lat * Math.PI / 180));
-    L.polygon(ring.map(function (v) { return [lat + dy * v[0], lng + dx * v[1]]; }),
-              {fillColor: colours[rows[i][3]], fillOpacity: 0.75, color: "#ffffff", weight: 0.5})
-      .bindTooltip(label + ": " + rows[i][2]).addTo(group);
-  }
-})();
-{% endmacro %}
-""")
-
-
-class _Hexagons(MacroElement):
-    """Flat-topped hexagons drawn in the browser from their centres: three numbers a cell."""
-
-    def __init__(self, rows: list[list[float]], colours: list[str], radius_m: float,
-                 label: str) -> None:
-        super().__init__()
-        self._name = "Hexagons"
-        # Numbers, colours of this module and a label from the catalog: no text from data.
-        self.rows = json.dumps(rows, separators=(",", ":"))
-        self.colours = json.dumps(colours)
-        self.label = dumps_safe(label)
-        self.radius = round(float(radius_m), 1)
-        self._template = _HEXAGONS
 
 
 def _pixel_m(fmap: folium.Map) -> float:
     return float(getattr(fmap, "_tongxin_pixel_m", 1.0))
 
 
-_CIRCLES = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var group = {{ this._parent.get_name() }}, rows = {{ this.rows }};
-  var style = {{ this.style }};
-  for (var i = 0; i < rows.length; i++) {
-    L.circle([rows[i][0], rows[i][1]], Object.assign({radius: rows[i][2]}, style)).addTo(group);
-  }
-})();
-{% endmacro %}
-""")
-
-
-class _Circles(MacroElement):
-    """Many circles of given radii in metres, written as one array instead of a variable each."""
-
-    def __init__(self, rows: list[list[float]], style: dict) -> None:
-        super().__init__()
-        self._name = "Circles"
-        # Numbers and a fixed style only: nothing from the data's text reaches the script.
-        self.rows = json.dumps(rows, separators=(",", ":"))
-        self.style = json.dumps(style)
-        self._template = _CIRCLES
+def _decimals(fmap: folium.Map) -> int:
+    return decimals_for(_pixel_m(fmap))
 
 
 def add_service_areas(fmap: folium.Map, stations: gpd.GeoDataFrame, radii: np.ndarray,
@@ -540,12 +473,12 @@ def add_service_areas(fmap: folium.Map, stations: gpd.GeoDataFrame, radii: np.nd
         Whether the layer starts visible.
     """
     group = folium.FeatureGroup(name=name, show=show)
-    placed = on_tiles(fmap, stations).geometry
-    rows = [[round(geom.y, COORD_DECIMALS), round(geom.x, COORD_DECIMALS), round(float(r))]
-            for geom, r in zip(placed, radii, strict=True)
-            if geom is not None and not geom.is_empty and r > 0]
-    _Circles(rows, {"color": color, "weight": 1, "fill": True, "fillOpacity": 0.08,
-                    "interactive": False}).add_to(group)
+    placed = on_tiles(fmap, stations).geometry.to_numpy(dtype=object)
+    drawn = shapely.is_geometry(placed) & ~shapely.is_empty(placed) & (np.asarray(radii) > 0)
+    Circles(shapely.get_y(placed[drawn]), shapely.get_x(placed[drawn]),
+            np.asarray(radii, dtype=float)[drawn],
+            {"color": color, "weight": 1, "fill": True, "fillOpacity": 0.08,
+             "interactive": False}).add_to(group)
     group.add_to(fmap)
 
 
@@ -555,15 +488,14 @@ def add_heat(fmap: folium.Map, points: gpd.GeoDataFrame, name: str, show: bool =
     if len(placed) > int(settings.get("map_points_max")):
         # As many heat points as a screen has room for: hexagon centres weighted by count.
         cells = hex_bins(placed, _pixel_m(fmap) * HEX_PX / 2)
-        centres = gpd.GeoSeries(shapely.centroid(cells.geometry.to_numpy(dtype=object)))
-        weight = cells["count"].to_numpy() / max(int(cells["count"].max()), 1) if len(cells) \
-            else np.zeros(0)
-        xy = np.column_stack([centres.y.round(COORD_DECIMALS), centres.x.round(COORD_DECIMALS),
-                              weight.round(3)]).tolist()
+        centres = shapely.centroid(cells.geometry.to_numpy(dtype=object))
+        lat, lng = shapely.get_y(centres), shapely.get_x(centres)
+        weights = cells["count"].to_numpy() / max(int(cells["count"].max()), 1) \
+            if len(cells) else np.zeros(0)
     else:
-        xy = np.column_stack([placed.geometry.y.round(COORD_DECIMALS),
-                              placed.geometry.x.round(COORD_DECIMALS)]).tolist()
-    HeatMap(xy, name=name, radius=14, blur=18, min_opacity=0.3, show=show).add_to(fmap)
+        lat, lng, weights = placed.geometry.y.to_numpy(), placed.geometry.x.to_numpy(), None
+    Heat(lat, lng, weights, name=name, radius=14, blur=18, min_opacity=0.3,
+         show=show).add_to(fmap)
 
 
 _LEGEND = Template("""
@@ -592,8 +524,8 @@ class Legend(MacroElement):
                  position: str) -> None:
         super().__init__()
         self._name = "Legend"
-        self.title = html.escape(title)
-        self.entries = [(html.escape(label), colour) for label, colour in entries]
+        self.title = html_text(title)
+        self.entries = [(html_text(label), colour) for label, colour in entries]
         self.shape = shape
         self.position = position
 
@@ -686,8 +618,3 @@ def download_html(fmap: folium.Map) -> str:
     """
     page = getattr(fmap, "_tongxin_page", None)
     return page if page is not None else fmap.get_root().render()
-
-
-def dumps_safe(value: object) -> str:
-    """Return JSON for embedding in a page, with ``</`` broken so it cannot end a script."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")

@@ -1,0 +1,411 @@
+"""Map layers sent as compact data and built in the browser: polygons, points, circles, heat.
+
+folium writes each feature as GeoJSON or a JavaScript statement of its own; at province scale
+that is most of a page's bytes. These layers send polyline text (:mod:`ui.polyline`), columns
+in place of per-feature properties and each distinct style once, and leave the building to a
+few lines of JavaScript. Text from data reaches them HTML-escaped and is shown, never run.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template  # with folium's tojavascript filter
+from folium.plugins import HeatMap, MarkerCluster
+
+from ui.polyline import (DECODE_JS, INDEX_JS, INDEX_LIMIT, encode_points, encode_polygons,
+                         index_text)
+
+POINT_DECIMALS = 5  # about a metre: points are zoomed into, outlines are not
+
+
+# branca renders every element's output a second time, as a Jinja template: "{{", "{%" or
+# "{#" in text from data would be run on the server ("{{7*7}}" would show 49).
+_TEMPLATE_START = re.compile(r"\{(?=[{%#])")
+
+
+def dumps_safe(value: object) -> str:
+    """Return compact JSON for a page's script that neither ends the script nor runs as Jinja.
+
+    ``</`` is broken so nothing closes the ``<script>``; a ``{`` that would open a Jinja tag
+    is written ``\\u007b`` (the same character to JavaScript). Only text inside strings can
+    hold one: JSON's own braces are never followed by ``{``, ``%`` or ``#``.
+
+    Parameters
+    ----------
+    value : object
+        Anything :func:`json.dumps` takes.
+
+    Returns
+    -------
+    str
+        The JSON.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return _TEMPLATE_START.sub(r"\\u007b", text)
+
+
+def html_text(text: str) -> str:
+    """Return ``text`` for a map's HTML (tooltips, popups, legends): shown, never run.
+
+    HTML-escaped, and ``{`` written as ``&#123;`` so that branca's second, Jinja pass over a
+    rendered element finds no tag in it.
+
+    Parameters
+    ----------
+    text : str
+        Text from data or the catalog.
+
+    Returns
+    -------
+    str
+        The escaped text.
+    """
+    return html.escape(text).replace("{", "&#123;")
+
+
+_PRELUDE = Template("""
+{% macro script(this, kwargs) %}
+window.tongxinLayers = window.tongxinLayers || {
+  decoder: DECODE,
+  index: INDEX,
+  column: function (c) {
+    if (Array.isArray(c)) return c;
+    if (c.u) return this.index(c.i).map(function (k) { return c.u[k]; });
+    var out = [], before = "", at = 0;
+    while (at < c.f.length) {
+      var sizes = this.index(c.f.substr(at, 2));
+      before = before.slice(0, sizes[0]) + c.f.substr(at + 2, sizes[1]);
+      out.push(before);
+      at += 2 + sizes[1];
+    }
+    return out;
+  },
+  points: function (scale, text) { return this.decoder(scale)(text); }
+};
+{% endmacro %}
+""".replace("DECODE", DECODE_JS).replace("INDEX", INDEX_JS))
+
+
+class Prelude(MacroElement):
+    """The decoders the layers below share, written once per map ahead of them."""
+
+    _template = _PRELUDE
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "TongxinLayers"
+
+
+def _column(values: list[str]) -> list[str] | dict:
+    # Whichever form is shortest: the values; a column of few distinct values (kinds, yes/no)
+    # as those values and a character each; or a column of codes or names that share their
+    # beginnings ("620103001", "620103002") as what each adds to the one before.
+    forms: list[list[str] | dict] = [values]
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) < INDEX_LIMIT:
+        where = {v: i for i, v in enumerate(distinct)}
+        forms.append({"u": distinct, "i": index_text([where[v] for v in values])})
+    fronted = _front_coded(values)
+    if fronted is not None:
+        forms.append({"f": fronted})
+    return min(forms, key=lambda form: len(dumps_safe(form).encode()))
+
+
+def _front_coded(values: list[str]) -> str | None:
+    # Each value as two characters (how much of the previous value it keeps, how many it
+    # adds) and what it adds. JavaScript counts UTF-16 units: only for text without
+    # characters beyond the BMP, and only for pieces short enough for one character.
+    out, before = [], ""
+    for value in values:
+        if any(ord(c) > 0xFFFF for c in value):
+            return None
+        kept = len(_common_start(before, value))
+        added = value[kept:]
+        if kept >= INDEX_LIMIT or len(added) >= INDEX_LIMIT:
+            return None
+        out.append(index_text([kept, len(added)]) + added)
+        before = value
+    return "".join(out)
+
+
+def _common_start(a: str, b: str) -> str:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
+
+
+def _styles(styles: list[dict]) -> tuple[list[dict], str | list[int] | None]:
+    distinct = list(dict.fromkeys(json.dumps(s, sort_keys=True) for s in styles))
+    if len(distinct) <= 1:
+        return [json.loads(s) for s in distinct], None
+    where = {s: i for i, s in enumerate(distinct)}
+    return ([json.loads(s) for s in distinct],
+            index_text([where[json.dumps(s, sort_keys=True)] for s in styles]))
+
+
+_POLYGONS = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var tx = window.tongxinLayers, d = {{ this.data }}, ring = tx.decoder(d.scale);
+  var look = d.look ? tx.index(d.look) : null, group = L.featureGroup();
+  var styleOf = function (k) { return d.styles[look ? look[k] : 0]; };
+  var codes = d.codes ? tx.column(d.codes) : null;
+  for (var k = 0; k < d.shapes.length; k++) {
+    var layer = L.polygon(d.shapes[k].map(function (p) { return p.map(ring); }), styleOf(k));
+    layer._tongxinRow = k;
+    // A click reports the feature's code to the page (st_folium reads toGeoJSON()).
+    if (codes) layer.feature = {type: "Feature", properties: {code: codes[k]}};
+    group.addLayer(layer);
+  }
+  if (d.tip) {
+    var columns = d.tip.columns.map(function (c) { return tx.column(c); });
+    // Labels and values were HTML-escaped on the server: text from data is shown, never run.
+    group.bindTooltip(function (layer) {
+      return "<table>" + d.tip.labels.map(function (label, j) {
+        return "<tr><th style='text-align:left;padding:2px 8px 2px 2px'>" + label +
+               "</th><td>" + columns[j][layer._tongxinRow] + "</td></tr>";
+      }).join("") + "</table>";
+    }, {sticky: true});
+  }
+  if (d.highlight) {
+    group.on("mouseover", function (e) { e.layer.setStyle(d.highlight); });
+    group.on("mouseout", function (e) { e.layer.setStyle(styleOf(e.layer._tongxinRow)); });
+  }
+  return group;
+})();
+{% endmacro %}
+""")
+
+
+class EncodedPolygons(folium.map.Layer):
+    """Polygons sent as polyline text and drawn in the browser, with tooltips from a table.
+
+    A township as GeoJSON costs about 375 bytes at province scale (vertices as decimal pairs,
+    property names repeated in every feature); as this layer under 90: the outlines encoded,
+    each distinct style sent once, tooltip values sent as columns and a column of few
+    distinct values (a township's kind) as a character each.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Polygons in the map's coordinates (EPSG:4326, or GCJ-02 on such tiles).
+    decimals : int
+        Decimals of a degree kept (:func:`ui.geometry.decimals_for`).
+    name : str
+        Layer name.
+    styles : list of dict
+        One Leaflet path style per polygon, or one for all.
+    codes : list of str, optional
+        A code per polygon, reported by a click.
+    tooltip : tuple, optional
+        ``(labels, frame)``: the labels, and a frame of escaped text with a column per label.
+    highlight : dict, optional
+        The style while the pointer is over a polygon.
+    control, show : bool
+        Listed in the layer control; visible at first.
+    """
+
+    _template = _POLYGONS
+
+    def __init__(self, geoms: np.ndarray, decimals: int, name: str, styles: list[dict],
+                 codes: list[str] | None = None,
+                 tooltip: tuple[list[str], pd.DataFrame] | None = None,
+                 highlight: dict | None = None, control: bool = True,
+                 show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = "EncodedPolygons"
+        distinct, look = _styles(styles)
+        payload: dict = {"scale": 10 ** decimals, "shapes": encode_polygons(geoms, decimals),
+                         "styles": distinct}
+        if look is not None:
+            payload["look"] = look
+        if codes is not None:
+            payload["codes"] = _column(codes)
+        if tooltip is not None:
+            labels, shown = tooltip
+            payload["tip"] = {"labels": [html_text(label) for label in labels],
+                              "columns": [_column(shown[c].tolist()) for c in shown.columns]}
+        if highlight:
+            payload["highlight"] = highlight
+        # Escaped text, numbers and this module's styles; "</" broken so nothing ends the script.
+        self.data = dumps_safe(payload)
+
+
+_CIRCLES = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var tx = window.tongxinLayers, d = {{ this.data }}, group = {{ this._parent.get_name() }};
+  var radii = tx.column(d.radii);
+  tx.points(d.scale, d.points).forEach(function (p, k) {
+    L.circle(p, Object.assign({radius: Number(radii[k])}, d.style)).addTo(group);
+  });
+})();
+{% endmacro %}
+""")
+
+
+class Circles(MacroElement):
+    """Circles of given radii in metres (service areas), added to the parent group.
+
+    Parameters
+    ----------
+    lat, lng : numpy.ndarray
+        Centres, degrees.
+    radii : numpy.ndarray
+        Metres, rounded to whole metres.
+    style : dict
+        One Leaflet path style for all.
+    """
+
+    _template = _CIRCLES
+
+    def __init__(self, lat: np.ndarray, lng: np.ndarray, radii: np.ndarray,
+                 style: dict) -> None:
+        super().__init__()
+        self._name = "Circles"
+        # Numbers and a fixed style only: nothing from the data's text reaches the script.
+        self.data = dumps_safe({
+            "scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS),
+            "radii": _column([str(int(round(r))) for r in radii]), "style": style})
+
+
+_HEXAGONS = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var tx = window.tongxinLayers, d = {{ this.data }}, group = {{ this._parent.get_name() }};
+  var fill = tx.index(d.fill), r = d.radius;
+  var ring = [0, 1, 2, 3, 4, 5].map(function (a) {
+    return [Math.sin(a * Math.PI / 3), Math.cos(a * Math.PI / 3)]; });
+  tx.points(d.scale, d.points).forEach(function (p, i) {
+    var lat = p[0], lng = p[1], dy = r / 111320,
+        dx = r / (111320 * Math.cos(lat * Math.PI / 180));
+    L.polygon(ring.map(function (v) { return [lat + dy * v[0], lng + dx * v[1]]; }),
+              {fillColor: d.colours[fill[i]], fillOpacity: 0.75, color: "#ffffff", weight: 0.5})
+      .bindTooltip(d.label + ": " + d.counts[i]).addTo(group);
+  });
+})();
+{% endmacro %}
+""")
+
+
+class Hexagons(MacroElement):
+    """Flat-topped hexagons drawn in the browser from their centres, each with its total.
+
+    Parameters
+    ----------
+    lat, lng : numpy.ndarray
+        Centres, degrees.
+    counts : numpy.ndarray
+        The total of each cell.
+    fills : list of int
+        Each cell's index into ``colours``.
+    colours : list of str
+        The classes' colours.
+    radius_m : float
+        Circumradius in metres.
+    label : str
+        The tooltip's label (from the catalog).
+    """
+
+    _template = _HEXAGONS
+
+    def __init__(self, lat: np.ndarray, lng: np.ndarray, counts: np.ndarray, fills: list[int],
+                 colours: list[str], radius_m: float, label: str) -> None:
+        super().__init__()
+        self._name = "Hexagons"
+        # Numbers, colours of this module and a label from the catalog: no text from data.
+        self.data = dumps_safe({
+            "scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS),
+            "counts": [int(n) for n in counts], "fill": index_text(fills),
+            "colours": colours, "label": html_text(label), "radius": round(float(radius_m), 1)})
+
+
+_CLUSTER = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var tx = window.tongxinLayers, d = {{ this.data }};
+  var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+  cluster.addLayers(tx.points(d.scale, d.points).map(function (p) {
+    return L.circleMarker(p, d.style); }));
+  return cluster;
+})();
+{% endmacro %}
+""")
+
+
+class PointCluster(MarkerCluster):
+    """Points as circle markers in a marker cluster, sent as one polyline text.
+
+    folium's ``FastMarkerCluster`` sends ``[lat, lng]`` pairs (about 22 bytes a point); this
+    sends their differences (about 6).
+
+    Parameters
+    ----------
+    lat, lng : numpy.ndarray
+        Degrees.
+    style : dict
+        The circle markers' style (radius in pixels, colours).
+    name : str
+        Layer name.
+    """
+
+    _template = _CLUSTER
+
+    def __init__(self, lat: np.ndarray, lng: np.ndarray, style: dict, name: str) -> None:
+        super().__init__(name=name)
+        self._name = "PointCluster"
+        self.data = dumps_safe({"scale": 10 ** POINT_DECIMALS,
+                                "points": encode_points(lat, lng, POINT_DECIMALS),
+                                "style": style})
+
+
+_HEAT = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var tx = window.tongxinLayers, d = {{ this.encoded }};
+  var points = tx.points(d.scale, d.points);
+  if (d.weights) points.forEach(function (p, k) { p.push(d.weights[k]); });
+  return L.heatLayer(points, {{ this.options|tojavascript }});
+})();
+{% endmacro %}
+""")
+
+
+class Heat(HeatMap):
+    """Leaflet.heat's density layer, its points sent as one polyline text.
+
+    Parameters
+    ----------
+    lat, lng : numpy.ndarray
+        Degrees.
+    weights : numpy.ndarray, optional
+        A weight per point in [0, 1] (three decimals kept).
+    name : str
+        Layer name.
+    show : bool
+        Visible at first.
+    **options
+        Leaflet.heat's options (radius, blur, min_opacity).
+    """
+
+    _template = _HEAT
+
+    def __init__(self, lat: np.ndarray, lng: np.ndarray, weights: np.ndarray | None,
+                 name: str, show: bool = True, **options) -> None:
+        super().__init__([], name=name, show=show, **options)
+        self._name = "Heat"
+        payload: dict = {"scale": 10 ** POINT_DECIMALS,
+                         "points": encode_points(lat, lng, POINT_DECIMALS)}
+        if weights is not None:
+            payload["weights"] = [round(float(w), 3) for w in weights]
+        self.encoded = dumps_safe(payload)  # self.data stays folium's empty list
