@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -92,15 +93,37 @@ def read_layers(*names: str) -> dict[str, gpd.GeoDataFrame]:
     return {name: store.read(name) for name in (names or tuple(LAYERS))}
 
 
+def map_payloads(html: str) -> list[dict]:
+    """Return the data of every compact layer in a rendered map (``d = {...}`` in its script)."""
+    decoder = json.JSONDecoder()
+    return [decoder.raw_decode(html, m.end() - 1)[0] for m in re.finditer(r"\bd = \{", html)]
+
+
+def map_texts(html: str) -> list[str]:
+    """Return the labels and values the compact layers of a map show, decoded."""
+    from ui.leaflet_layers import read_column
+
+    texts: list[str] = []
+    for payload in map_payloads(html):
+        tip = payload.get("tip") if isinstance(payload.get("tip"), dict) else {}
+        texts += tip.get("labels", []) + payload.get("tipLabels", []) + \
+            payload.get("popLabels", [])
+        for column in [*tip.get("columns", []), *payload.get("columns", [])]:
+            texts += read_column(column)
+    return texts
+
+
 def shown_in_map(text: str, html: str) -> bool:
     """Return whether ``text`` appears in a rendered map, as text or as its script writes it.
 
     Layer names and feature properties reach the page as JSON: UTF-8, with ``&`` (and
     ``< > '``) as ``\\u`` escapes, so ``&lt;`` in escaped HTML arrives as ``\\u0026lt;``.
+    Tooltip and popup values of the compact layers travel as columns (:func:`map_texts`).
     """
     as_json = json.dumps(text, ensure_ascii=False)[1:-1]
     return any(form in html for form in (text, as_json, as_json.replace("&", "\\u0026"),
-                                         json.dumps(text)[1:-1]))
+                                         json.dumps(text)[1:-1])) or \
+        any(text in value for value in map_texts(html))
 
 
 @pytest.fixture(scope="module")

@@ -157,3 +157,46 @@ def test_every_tooltip_reads_back_exactly_whichever_way_its_column_travelled(
     assert sorted(tips) == sorted(towns["code"])
     for row in towns.itertuples():
         assert tips[row.code] == [row.name, row.kind, row.rare, row.long, row.hostile], row.code
+
+
+POINT_TEXTS_JS = """() => {
+  const out = [];
+  for (const key of Object.keys(window)) {
+    let map; try { map = window[key]; } catch (e) { continue; }
+    if (!(map instanceof L.Map)) continue;
+    map.eachLayer(l => { if (l.feature && l instanceof L.CircleMarker) {
+      const parent = Object.values(l._eventParents)[0];
+      parent._tooltip._source = l;
+      parent.openTooltip(l.getLatLng());
+      const tip = document.querySelector('.leaflet-tooltip').innerText;
+      parent.closeTooltip();
+      parent._popup._source = l;
+      parent.openPopup(l.getLatLng());
+      const pop = document.querySelector('.leaflet-popup-content').innerText;
+      map.closePopup();
+      out.push([l.getLatLng().lat, l.getLatLng().lng, l.options.fillColor, tip, pop]);
+    } });
+  }
+  return out;
+}"""
+
+
+def test_points_carry_their_colours_tooltips_and_popups(browser, tmp_path, townships):
+    sites = read_layers("religious_sites")["religious_sites"].head(30)
+    sites = sites.assign(name=[f"<i>{{{{1+1}}}}</i>{n}" for n in sites["name"]])
+    colours = {r: maps.PALETTE[i] for i, r in enumerate(sorted(set(sites["religion"])))}
+    fmap = maps.base_map(townships.dissolve()[["geometry"]])
+    assert maps.add_points(fmap, sites, "场所", {"name": "名称"},
+                           popup={"name": "名称", "religion": "宗教"}, color_by="religion",
+                           colors=colours) == "points"
+    page, errors = _open(browser, fmap, tmp_path)
+    try:
+        drawn = page.evaluate(POINT_TEXTS_JS)
+    finally:
+        page.close()
+    assert errors == [] and len(drawn) == len(sites)
+    for (lat, lng, fill, tip, pop), site in zip(drawn, sites.itertuples(), strict=True):
+        assert (lat, lng) == pytest.approx((site.geometry.y, site.geometry.x), abs=6e-6)
+        assert fill == colours[site.religion]
+        assert site.name in tip and "名称" in tip
+        assert site.name in pop and site.religion in pop and "宗教" in pop

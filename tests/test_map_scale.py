@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from analysis._metric import metric_crs
-from tests.conftest import read_layers
+from tests.conftest import map_payloads, read_layers
 from ui import maps
+from ui.leaflet_layers import read_column
 from ui.polyline import decode_ring
 from ui.geometry import (decimals_for, hex_bins, pixel_metres, round_coordinates,
                          simplify_for_display)
@@ -118,14 +119,6 @@ def _district(townships):
     return townships.dissolve()[["geometry"]]
 
 
-def _payloads(html: str) -> list[dict]:
-    """Every compact layer's data in a rendered map (``d = {...}`` in its script)."""
-    decoder, found = json.JSONDecoder(), []
-    for match in re.finditer(r"\bd = \{", html):
-        found.append(decoder.raw_decode(html, match.end() - 1)[0])
-    return found
-
-
 def _points(payload: dict) -> list[tuple[float, float]]:
     decimals = round(math.log10(payload["scale"]))
     return decode_ring(payload["points"], (0, 0), decimals)[0]
@@ -143,7 +136,7 @@ def test_points_beyond_the_limit_become_hexagon_totals(townships, monkeypatch):
     html = fmap.get_root().render()
     assert '"格内数量"' in html and "活动点位（每格数量）" in html
     assert "<b>x</b>" not in html  # totals only: no text from the points travels
-    cells = next(d for d in _payloads(html) if "counts" in d)
+    cells = next(d for d in map_payloads(html) if "counts" in d)
     assert sum(cells["counts"]) == 600 and len(cells["counts"]) < 600
     # Each cell is a centre, a count and a colour class: three numbers and an index.
     assert len(_points(cells)) == len(cells["counts"]) == len(cells["fill"])
@@ -164,8 +157,8 @@ def test_service_areas_are_one_text_not_a_variable_each(townships):
     maps.add_service_areas(fmap, stations, radii, "服务范围")
     html = fmap.get_root().render()
     assert "L.circle(" in html and html.count("L.circle(") == 1
-    circles = next(d for d in _payloads(html) if "radii" in d)
-    assert circles["radii"] == [str(round(r)) for r in radii]  # all different: a plain list
+    circles = next(d for d in map_payloads(html) if "radii" in d)
+    assert read_column(circles["radii"]) == [str(round(r)) for r in radii]
     centres = _points(circles)
     assert len(centres) == len(stations)
     expected = [v for p in stations.geometry for v in (p.y, p.x)]
@@ -179,7 +172,8 @@ def test_the_township_layer_sent_is_a_fraction_of_its_geojson(townships):
     plain = json.dumps(townships.to_geo_dict(), ensure_ascii=False).encode()
     sent = layer.data.encode()
     assert len(sent) < len(plain) / 10, (len(plain), len(sent))
-    assert all(name in layer.data for name in townships["name"])
+    names = read_column(json.loads(layer.data)["tip"]["columns"][0])
+    assert names == list(townships["name"])
 
 
 def test_charts_draw_at_most_the_rows_a_screen_holds(monkeypatch):

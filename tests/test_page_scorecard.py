@@ -161,7 +161,7 @@ def test_the_map_colours_townships_by_score_with_a_legend(demo_env, monkeypatch)
     assert "<script>alert(1)</script>" not in html
     assert shown_in_map("&lt;script&gt;alert(1)&lt;/script&gt;", html)
     # Tooltip text sits in the map's table as UTF-8 text.
-    assert "分（满分 6 分）" in html and "第 1 名 / 15" in html
+    assert shown_in_map("分（满分 6 分）", html) and shown_in_map("第 1 名 / 15", html)
 
 
 def test_supervision_frame_words(demo_env):

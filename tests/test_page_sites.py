@@ -153,3 +153,13 @@ def test_the_map_escapes_text_from_the_data(demo_env):
     html = sites.build_map("zh", _filters()).get_root().render()
     assert "<img src=x" not in html
     assert shown_in_map("&lt;img src=x onerror=alert(1)&gt;寺", html)
+
+
+def test_a_chart_too_wide_for_a_screen_draws_the_townships_with_most_venues(demo_env,
+                                                                           monkeypatch):
+    monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "3")
+    st.cache_data.clear()
+    at = _app()
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len({x for trace in chart["data"] for x in trace["x"]}) == 3
+    assert any("图中只画场所最多的 3 个" in c.value for c in at.caption)

@@ -122,3 +122,18 @@ def test_the_map_has_units_by_status_with_a_legend(demo_env):
     assert "https://cdn" not in html
     assert "<img src=x" not in html
     assert _in_map("&lt;img src=x onerror=alert(1)&gt;", html.replace("\\u0026", "&"))
+
+
+def test_a_chart_too_tall_for_a_screen_draws_the_townships_most_never_engaged(demo_env,
+                                                                             monkeypatch):
+    monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "3")
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.switch_page("views/units.py").run()
+    assert not at.exception, at.exception
+    by_town = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert len(by_town["data"][0]["y"]) == 3
+    assert any("图中只画从未对接单位最多的 3 个" in c.value for c in at.caption)
+    # The table beside the chart still lists every township with units.
+    assert len(at.dataframe[-1].value) > 3

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from ui.polyline import decode_ring, encode_polygons
+from ui.polyline import decode_ring, encode_polygons, index_text, index_values
 
 
 def decoded(shapes: list, decimals: int) -> list:
@@ -78,3 +78,23 @@ def test_every_vertex_comes_back_within_half_a_step(boxes, decimals):
         back = {(round(lat * 10 ** decimals), round(lng * 10 ** decimals))
                 for lat, lng in shape[0][0]}
         assert back == kept  # every distinct vertex, on the grid of 10^-decimals
+
+
+@given(st.lists(st.integers(0, 62)))
+def test_indices_read_back_from_their_characters(indices):
+    text = index_text(indices)
+    assert isinstance(text, str) and "\\" not in text and len(text) == len(indices)
+    assert index_values(text) == indices
+
+
+def test_indices_too_large_for_one_character_stay_a_list():
+    assert index_text([0, 63]) == [0, 63]
+    assert index_values([0, 63]) == [0, 63]
+
+
+@given(st.lists(st.one_of(st.sampled_from(["620103001", "620103002", "620103101", "阿干镇"]),
+                          st.text(max_size=80))))
+def test_every_column_form_reads_back_as_sent(values):
+    from ui.leaflet_layers import _column, read_column
+
+    assert read_column(_column(values)) == values

@@ -20,7 +20,7 @@ from folium.template import Template  # with folium's tojavascript filter
 from folium.plugins import HeatMap, MarkerCluster
 
 from ui.polyline import (DECODE_JS, INDEX_JS, INDEX_LIMIT, encode_points, encode_polygons,
-                         index_text)
+                         index_text, index_values)
 
 POINT_DECIMALS = 5  # about a metre: points are zoomed into, outlines are not
 
@@ -87,7 +87,14 @@ window.tongxinLayers = window.tongxinLayers || {
     }
     return out;
   },
-  points: function (scale, text) { return this.decoder(scale)(text); }
+  points: function (scale, text) { return this.decoder(scale)(text); },
+  // Labels and values were HTML-escaped on the server: text from data is shown, never run.
+  table: function (labels, columns, k) {
+    return "<table>" + labels.map(function (label, j) {
+      return "<tr><th style='text-align:left;padding:2px 8px 2px 2px'>" + label +
+             "</th><td>" + columns[j][k] + "</td></tr>";
+    }).join("") + "</table>";
+  }
 };
 {% endmacro %}
 """.replace("DECODE", DECODE_JS).replace("INDEX", INDEX_JS))
@@ -116,6 +123,32 @@ def _column(values: list[str]) -> list[str] | dict:
     if fronted is not None:
         forms.append({"f": fronted})
     return min(forms, key=lambda form: len(dumps_safe(form).encode()))
+
+
+def read_column(column: list[str] | dict) -> list[str]:
+    """Return a column's values from any form :func:`_column` sends (the prelude's twin).
+
+    Parameters
+    ----------
+    column : list or dict
+        As found in a layer's data.
+
+    Returns
+    -------
+    list of str
+        The values, in order.
+    """
+    if isinstance(column, list):
+        return column
+    if "u" in column:
+        return [column["u"][k] for k in index_values(column["i"])]
+    out, before, text, at = [], "", column["f"], 0
+    while at < len(text):
+        kept, added = index_values(text[at:at + 2])
+        before = before[:kept] + text[at + 2:at + 2 + added]
+        out.append(before)
+        at += 2 + added
+    return out
 
 
 def _front_coded(values: list[str]) -> str | None:
@@ -169,13 +202,8 @@ var {{ this.get_name() }} = (function () {
   }
   if (d.tip) {
     var columns = d.tip.columns.map(function (c) { return tx.column(c); });
-    // Labels and values were HTML-escaped on the server: text from data is shown, never run.
     group.bindTooltip(function (layer) {
-      return "<table>" + d.tip.labels.map(function (label, j) {
-        return "<tr><th style='text-align:left;padding:2px 8px 2px 2px'>" + label +
-               "</th><td>" + columns[j][layer._tongxinRow] + "</td></tr>";
-      }).join("") + "</table>";
-    }, {sticky: true});
+      return tx.table(d.tip.labels, columns, layer._tongxinRow); }, {sticky: true});
   }
   if (d.highlight) {
     group.on("mouseover", function (e) { e.layer.setStyle(d.highlight); });
@@ -238,6 +266,71 @@ class EncodedPolygons(folium.map.Layer):
         if highlight:
             payload["highlight"] = highlight
         # Escaped text, numbers and this module's styles; "</" broken so nothing ends the script.
+        self.data = dumps_safe(payload)
+
+
+_POINTS = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var tx = window.tongxinLayers, d = {{ this.data }}, group = L.featureGroup();
+  var look = d.look ? tx.index(d.look) : null;
+  var columns = d.columns.map(function (c) { return tx.column(c); });
+  var pick = function (which) { return which.map(function (j) { return columns[j]; }); };
+  tx.points(d.scale, d.points).forEach(function (p, k) {
+    var marker = L.circleMarker(p, d.styles[look ? look[k] : 0]);
+    marker._tongxinRow = k;
+    marker.feature = {type: "Feature", properties: {}};  // a click reports no township
+    group.addLayer(marker);
+  });
+  var tip = pick(d.tip), pop = pick(d.pop);
+  group.bindTooltip(function (layer) {
+    return tx.table(d.tipLabels, tip, layer._tongxinRow); });
+  if (d.pop.length) group.bindPopup(function (layer) {
+    return tx.table(d.popLabels, pop, layer._tongxinRow); });
+  return group;
+})();
+{% endmacro %}
+""")
+
+
+class EncodedPoints(folium.map.Layer):
+    """Circle markers sent as one polyline text, their tooltips and popups as columns.
+
+    folium's GeoJSON of points repeats every property name in every feature and writes each
+    coordinate in full; a district's 95 venues with their popups came to about 60 KB.
+
+    Parameters
+    ----------
+    lat, lng : numpy.ndarray
+        Degrees.
+    styles : list of dict
+        A circle-marker style per point, or one for all.
+    shown : pandas.DataFrame
+        Escaped text (:func:`ui.maps.escaped`), a column per field of the tooltip or popup.
+    tooltip, popup : dict
+        ``{column of shown: label}``.
+    name : str
+        Layer name.
+    """
+
+    _template = _POINTS
+
+    def __init__(self, lat: np.ndarray, lng: np.ndarray, styles: list[dict],
+                 shown: pd.DataFrame, tooltip: dict[str, str], popup: dict[str, str],
+                 name: str) -> None:
+        super().__init__(name=name, overlay=True, control=False)
+        self._name = "EncodedPoints"
+        distinct, look = _styles(styles)
+        order = list(shown.columns)
+        payload: dict = {
+            "scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS),
+            "styles": distinct, "columns": [_column(shown[c].tolist()) for c in order],
+            "tip": [order.index(c) for c in tooltip],
+            "tipLabels": [html_text(label) for label in tooltip.values()],
+            "pop": [order.index(c) for c in popup],
+            "popLabels": [html_text(label) for label in popup.values()]}
+        if look is not None:
+            payload["look"] = look
         self.data = dumps_safe(payload)
 
 

@@ -19,13 +19,13 @@ from core import settings
 from core.i18n import t
 from layers._coords import wgs84_to_gcj02
 from ui.assets import inline_vendored, localise
-from ui.geometry import decimals_for, hex_bins, pixel_metres, round_coordinates
-from ui.leaflet_layers import (Circles, EncodedPolygons, Heat, Hexagons, PointCluster,
-                                Prelude, html_text)
+from ui.geometry import decimals_for, hex_bins, pixel_metres
+from ui.leaflet_layers import (Circles, EncodedPoints, EncodedPolygons, Heat, Hexagons,
+                                PointCluster, Prelude, html_text)
 
-# Chinese text as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6): the GeoJSON of
-# names and tooltips is most of a map's bytes. Jinja's tojson still escapes < > & ' so nothing
-# in the data can close the script. Set once on the environment all folium templates share.
+# Chinese text as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6) in what folium's
+# own templates write (layer names). Jinja's tojson still escapes < > & ' so no text can close
+# the script. Set once on the environment all folium templates share.
 folium.features.GeoJson._template.environment.policies["json.dumps_kwargs"] = {
     "sort_keys": True, "ensure_ascii": False}
 
@@ -34,7 +34,6 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
            "#000000")
 # Sequential blues for choropleths, light to dark (ColorBrewer Blues, 5 classes).
 SEQUENTIAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
-WGS84 = "EPSG:4326"
 GOOD, BAD, NEUTRAL = "#009E73", "#D55E00", "#7F7F7F"
 DISTRICT_STYLE = {"color": "#1f3b73", "weight": 3, "fill": False}
 TOWNSHIP_STYLE = {"color": "#4a6fa5", "weight": 1.2, "fillColor": "#dce6f2", "fillOpacity": 0.45}
@@ -43,7 +42,6 @@ MAX_ZOOM = 18
 # Beyond this many points a layer is clustered; below it each point is its own circle.
 CLUSTER_ABOVE = 400
 MAP_HEIGHT = 560
-COORD_DECIMALS = 5  # about a metre
 # Above map_points_max a layer is drawn as hexagons this many pixels across (at the district's
 # extent): about a finger's width on a desk screen, a few hundred on the whole map.
 HEX_PX = 16
@@ -144,20 +142,6 @@ def on_tiles(fmap: folium.Map, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     values[present] = shapely.transform(values[present], shift)
     shifted.geometry = gpd.GeoSeries(values, index=frame.index, crs=frame.crs)
     return shifted
-
-
-def _geojson(frame: gpd.GeoDataFrame) -> dict:
-    """Return a GeoJSON mapping in EPSG:4326, coordinates rounded (5 decimals is about a metre).
-
-    A mapping, not text: folium would parse text back into one before writing it out again.
-    """
-    if frame.crs is not None and not frame.crs.equals(WGS84):
-        frame = frame.to_crs(WGS84)
-    rounded = frame.copy()
-    rounded.geometry = gpd.GeoSeries(
-        round_coordinates(frame.geometry.to_numpy(dtype=object), COORD_DECIMALS),
-        index=frame.index, crs=frame.crs)
-    return rounded.to_geo_dict(drop_id=True)
 
 
 def escaped(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -387,20 +371,13 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
                      {"radius": float(radius), "weight": 1, "color": "#ffffff",
                       "fillColor": color, "fillOpacity": 0.9}, name=name).add_to(group)
     elif len(placed):
-        columns = list(dict.fromkeys([*tooltip, *(popup or {})]))
-        shown = escaped(placed, columns)
-        shown["_color"] = [(colors or {}).get(v, NEUTRAL) for v in placed[color_by]] \
-            if color_by else color
-        data = gpd.GeoDataFrame(shown, geometry=placed.geometry.values, crs=placed.crs)
-        folium.GeoJson(
-            _geojson(data),
-            marker=folium.CircleMarker(radius=radius, weight=1, color="#ffffff", fill=True,
-                                       fill_opacity=0.9),
-            style_function=lambda f: {"fillColor": f["properties"]["_color"]},
-            tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values())),
-            popup=folium.GeoJsonPopup(fields=list(popup), aliases=list(popup.values()))
-            if popup else None,
-        ).add_to(group)
+        shown = escaped(placed, list(dict.fromkeys([*tooltip, *(popup or {})])))
+        fills = [(colors or {}).get(v, NEUTRAL) for v in placed[color_by]] if color_by \
+            else [color] * len(placed)
+        EncodedPoints(placed.geometry.y.to_numpy(), placed.geometry.x.to_numpy(),
+                      [{"radius": float(radius), "weight": 1, "color": "#ffffff",
+                        "fillColor": fill, "fillOpacity": 0.9} for fill in fills],
+                      shown, dict(tooltip), dict(popup or {}), name=name).add_to(group)
     group.add_to(fmap)
     if legend_title and colors:
         present = set(placed[color_by]) if color_by else set(colors)

@@ -192,6 +192,14 @@ def index_text(indices: list[int] | np.ndarray) -> str | list[int]:
     return "".join(chr(_FIRST_CHAR + i + (i >= _BACKSLASH - _FIRST_CHAR)) for i in values)
 
 
+def index_values(text: str | list[int]) -> list[int]:
+    """Return the indices of :func:`index_text` (its Python twin of :data:`INDEX_JS`)."""
+    if not isinstance(text, str):
+        return list(text)
+    codes = [ord(c) - _FIRST_CHAR for c in text]
+    return [c - 1 if c > _BACKSLASH - _FIRST_CHAR else c for c in codes]
+
+
 INDEX_LIMIT = 63
 _BACKSLASH = 92
 INDEX_JS = """function (s) {

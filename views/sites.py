@@ -125,6 +125,8 @@ def _chart(lang: str, venues: pd.DataFrame) -> None:
     counts = pd.crosstab(venues["township_code"].astype(str), venues["religion"])
     # Townships in their statistical-code order, as the district's reports list them.
     counts = counts.reindex(sorted(counts.index))
+    everyone = len(counts)
+    counts = counts.loc[charts.rows_to_draw(counts.sum(axis=1), largest=True)]
     # Names go into plotly's labels, which read tags: shown as written.
     fig = go.Figure([go.Bar(x=charts.labels(names.get(c, c) for c in counts.index),
                             y=counts[religion], name=charts.label(religion), marker_color=colour)
@@ -136,6 +138,8 @@ def _chart(lang: str, venues: pd.DataFrame) -> None:
     fig.update_layout(legend_traceorder="normal")
     charts.show(charts.styled(fig, t("sites.chart_title", lang), height=CHART_HEIGHT),
                 key="sites_chart")
+    if len(counts) < everyone:
+        st.caption(t("sites.chart_some", lang, shown=len(counts), total=everyone))
 
 
 def _yes_no(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -190,11 +190,16 @@ def _counts(lang: str, status: pd.DataFrame) -> None:
     for col, by, key in zip(st.columns(2), ("category", "township_code"),
                             ("units.by_category", "units.by_township"), strict=True):
         counts = unit_counts(status, by)
-        groups = [names.get(g, g) for g in counts.index] if by == "township_code" \
-            else list(counts.index)
+        by_town = by == "township_code"
+        groups = pd.Series([names.get(g, g) for g in counts.index] if by_town
+                           else list(counts.index), index=counts.index)
+        # A province's 1,500 townships: the chart draws those with most units never engaged.
+        drawn = counts.loc[charts.rows_to_draw(counts["never"], largest=True)] if by_town \
+            else counts
         # Names go into plotly's labels, which read tags: shown as written.
-        fig = go.Figure([go.Bar(y=charts.labels(groups), x=counts[s], name=_status_label(s, lang),
-                                orientation="h", marker_color=STATUS_COLOURS[s])
+        fig = go.Figure([go.Bar(y=charts.labels(groups[drawn.index]), x=drawn[s],
+                                name=_status_label(s, lang), orientation="h",
+                                marker_color=STATUS_COLOURS[s])
                          for s in STATUSES])
         fig.update_layout(barmode="stack", xaxis_title=t("units.count", lang),
                           legend_traceorder="normal")
@@ -204,12 +209,14 @@ def _counts(lang: str, status: pd.DataFrame) -> None:
         labels["total"] = t("units.col.total", lang)
         # "Engaged" is the total less never engaged: left out so the table fits half the page.
         shown = counts[list(labels)].rename(columns=labels)
-        shown.insert(0, header, groups)
+        shown.insert(0, header, list(groups))
         with col:
             st.subheader(t(key, lang))
-            fig = charts.styled(fig, height=BAR_PX * len(groups) + CHART_EXTRA_PX)
+            fig = charts.styled(fig, height=BAR_PX * len(drawn) + CHART_EXTRA_PX)
             fig.update_layout(margin_t=CHART_TOP_PX)
             charts.show(fig, key=f"units_chart_{by}")
+            if len(drawn) < len(counts):
+                st.caption(t("units.chart_some", lang, shown=len(drawn), total=len(counts)))
             st.dataframe(shown, hide_index=True, width="stretch")
 
 
