@@ -77,6 +77,19 @@ def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
+def opened_page(view: str):
+    """Run the dashboard under AppTest, caches emptied, and open ``view``; fail on an exception."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.switch_page(view).run()
+    assert not at.exception, at.exception
+    return at
+
+
 def copy_fixture(name: str, tmp_path: Path) -> Path:
     """Copy a file from tests/data into ``tmp_path`` (tests never write into tests/data)."""
     target = tmp_path / Path(name).name

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period, activity_summary
-from tests.conftest import ROOT, read_layers, shown_in_map
+from tests.conftest import ROOT, opened_page, read_layers, shown_in_map
 
 XIZHAN = "620103005"  # 西站街道
 WEILING = "620103201"  # 魏岭乡: never had a 进军营 activity in the demo
@@ -148,11 +148,7 @@ def test_a_clustered_map_uses_no_unvendored_plugin(demo_env):
 
 def test_a_matrix_too_tall_for_a_screen_draws_the_townships_most_in_need(demo_env, monkeypatch):
     monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "4")
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/activities.py").run()
-    assert not at.exception, at.exception
+    at = opened_page("views/activities.py")
     matrix = json.loads(at.get("plotly_chart")[0].proto.spec)
     drawn = matrix["data"][0]["y"]
     assert len(drawn) == 4

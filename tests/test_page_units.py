@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.units import unit_gaps, unit_status
 from scripts.build_demo import REAL_UNITS
-from tests.conftest import ROOT, read_layers
+from tests.conftest import ROOT, opened_page, read_layers
 
 XIZHAN = "620103005"  # 西站街道
 HUANGYU = "620103104"  # 黄峪镇: no stationed unit in the demo
@@ -127,11 +127,7 @@ def test_the_map_has_units_by_status_with_a_legend(demo_env):
 def test_a_chart_too_tall_for_a_screen_draws_the_townships_most_never_engaged(demo_env,
                                                                              monkeypatch):
     monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "3")
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/units.py").run()
-    assert not at.exception, at.exception
+    at = opened_page("views/units.py")
     by_town = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert len(by_town["data"][0]["y"]) == 3
     assert any("图中只画从未对接单位最多的 3 个" in c.value for c in at.caption)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from collections.abc import Callable
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -20,29 +24,61 @@ from ui.maps import DISTRICT_STYLE
 DISTRICT = "district"
 
 
+def _own(value):
+    # A copy the caller may change freely: frames copied shallowly, which pandas' copy-on-write
+    # (pandas 3) makes safe, as any write then copies; result objects field by field.
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _own(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    if isinstance(value, dict):
+        return {k: _own(v) for k, v in value.items()}
+    return value
+
+
+def _shared(max_entries: int) -> Callable:
+    """Cache a function's results once per process and hand each caller its own copy.
+
+    ``st.cache_data`` pickles a result on every hit: a province's 300,000 activities took
+    0.8 s to unpickle on each run. Here the result is kept as it is (``st.cache_resource``)
+    and each call gets a shallow copy, O(columns), that copy-on-write keeps from touching it.
+    """
+    def wrap(func: Callable) -> Callable:
+        cached = st.cache_resource(show_spinner=False, max_entries=max_entries)(func)
+
+        @functools.wraps(func)
+        def own(*args):
+            return _own(cached(*args))
+
+        own.clear = cached.clear
+        return own
+    return wrap
+
+
 @st.cache_resource
 def store() -> Store:
     """Return the working dataset's store (opened once per server process)."""
     return open_store()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@_shared(max_entries=32)
 def _layer(name: str, version: str) -> gpd.GeoDataFrame:
     # ``version`` is part of the cache key: an import changes it and the data is read anew.
     return store().read(name)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@_shared(max_entries=4)
 def _district(version: str) -> gpd.GeoDataFrame:
     return store().read_district()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _pixel_m(version: str, screen_px: int) -> float:
     return pixel_metres(_district(version), screen_px)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _map_polygons(name: str, version: str, screen_px: int) -> gpd.GeoDataFrame:
     if name == DISTRICT:
         # Drawn as a line this many pixels wide, which hides any deviation narrower than it.
@@ -51,7 +87,7 @@ def _map_polygons(name: str, version: str, screen_px: int) -> gpd.GeoDataFrame:
     return simplify_for_display(_layer(name, version), _pixel_m(version, screen_px))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@_shared(max_entries=4)
 def _area_km2(version: str) -> float:
     # Area in the projected metric CRS, never in degrees.
     return float(to_metric(_district(version)).area.sum() / 1e6)
@@ -113,25 +149,25 @@ def is_demo() -> bool:
 # filter change recomputes what depends on it (the activity period) and nothing else
 # (coverage depends on the data alone).
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@_shared(max_entries=8)
 def _coverage(version: str) -> Coverage:
     return station_coverage(_layer("workstations", version), _layer("communities", version),
                             _layer("townships", version), _layer("religious_sites", version))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@_shared(max_entries=64)
 def _activity(version: str, start: str, end: str, categories: tuple[str, ...],
               townships: tuple[str, ...]) -> ActivitySummary:
     return activity_summary(_layer("activities", version), _layer("townships", version),
                             Period(start, end), categories or None, townships or None)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=16)
 def _unit_status(version: str, as_of: str) -> pd.DataFrame:
     return unit_status(_layer("units", version), pd.Timestamp(as_of))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=16)
 def _supervision(version: str, start: str, end: str) -> pd.DataFrame:
     period = Period(start, end)
     inputs = ScoreInputs(_coverage(version), _activity(version, start, end, (), ()),
@@ -140,7 +176,7 @@ def _supervision(version: str, start: str, end: str) -> pd.DataFrame:
     return supervision_list(inputs, period.end)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@_shared(max_entries=16)
 def _siting(version: str, k: int, kind: str) -> SitingProposal:
     return propose_stations(_coverage(version), _layer("communities", version),
                             _layer("townships", version), k, kind)
