@@ -67,6 +67,12 @@ def _payload(at) -> dict[str, int]:
     return sizes
 
 
+def _empty_caches(st) -> None:
+    # Both kinds: ui.data keeps its results with st.cache_resource (and hands out copies).
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 def measure_pages(repeat: int, html_dir: Path) -> dict:
     """Run every map page under AppTest; return its timings, bytes and memory by url path."""
     import streamlit as st
@@ -86,12 +92,12 @@ def measure_pages(repeat: int, html_dir: Path) -> dict:
     at.run()
     out = {}
     for path, view in VIEWS.items():
-        st.cache_data.clear()
+        _empty_caches(st)
         tracemalloc.start()
         at.switch_page(view).run()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        st.cache_data.clear()
+        _empty_caches(st)
         start = time.perf_counter()
         at.switch_page(view).run()
         cold = time.perf_counter() - start

@@ -26,7 +26,7 @@ BUDGET_S = 175.0  # server start to the last reading; CI allows this test three 
 IDLE_S = 60.0
 TIMEOUT_S = 90.0  # one visit; under this load a page takes 10-25 s on two cores
 # The server's memory after the load and an idle minute, over what it held once warm.
-# Every cache in ui/data.py is bounded (st.cache_data max_entries) and keyed on the dataset
+# Every cache in ui/data.py is bounded (max_entries) and keyed on the dataset
 # version and the filters: all sessions use the same version and the default filters, so the
 # warm-up round has already filled every entry the load uses, and the caches add nothing.
 # What remains is per session (22 of them): its state and widgets, the messages Streamlit
