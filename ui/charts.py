@@ -11,6 +11,7 @@ import plotly.io as pio
 import streamlit as st
 
 from core import settings
+from core.i18n import t
 from ui.maps import PALETTE
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -83,3 +84,19 @@ def rows_to_draw(need: pd.Series, largest: bool) -> pd.Index:
         return need.index
     ranked = need.sort_values(ascending=not largest, kind="stable").index[:limit]
     return need.index[need.index.isin(ranked)]
+
+
+def say_rows_drawn(key: str, lang: str, drawn: int, total: int) -> None:
+    """Caption a chart that draws fewer rows than it has (:func:`rows_to_draw`), with ``key``.
+
+    Parameters
+    ----------
+    key : str
+        Catalog key of the caption; it takes ``shown`` and ``total``.
+    lang : str
+        Language.
+    drawn, total : int
+        Rows drawn and rows there are; nothing is said when they are equal.
+    """
+    if drawn < total:
+        st.caption(t(key, lang, shown=drawn, total=total))

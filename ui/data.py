@@ -51,7 +51,6 @@ def _shared(max_entries: int) -> Callable:
         def own(*args):
             return _own(cached(*args))
 
-        own.clear = cached.clear
         return own
     return wrap
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 
 import folium
@@ -23,6 +24,11 @@ from ui.polyline import (DECODE_JS, INDEX_JS, INDEX_LIMIT, encode_points, encode
                          index_text, index_values)
 
 POINT_DECIMALS = 5  # about a metre: points are zoomed into, outlines are not
+
+
+def _encoded_points(lat: np.ndarray, lng: np.ndarray) -> dict:
+    # What every point layer sends: the scale to decode with, and the points as one text.
+    return {"scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS)}
 
 
 # branca renders every element's output a second time, as a Jinja template: "{{", "{%" or
@@ -159,22 +165,13 @@ def _front_coded(values: list[str]) -> str | None:
     for value in values:
         if any(ord(c) > 0xFFFF for c in value):
             return None
-        kept = len(_common_start(before, value))
+        kept = len(os.path.commonprefix([before, value]))
         added = value[kept:]
         if kept >= INDEX_LIMIT or len(added) >= INDEX_LIMIT:
             return None
         out.append(index_text([kept, len(added)]) + added)
         before = value
     return "".join(out)
-
-
-def _common_start(a: str, b: str) -> str:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return a[:n]
 
 
 def _styles(styles: list[dict]) -> tuple[list[dict], str | list[int] | None]:
@@ -323,7 +320,7 @@ class EncodedPoints(folium.map.Layer):
         distinct, look = _styles(styles)
         order = list(shown.columns)
         payload: dict = {
-            "scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS),
+            **_encoded_points(lat, lng),
             "styles": distinct, "columns": [_column(shown[c].tolist()) for c in order],
             "tip": [order.index(c) for c in tooltip],
             "tipLabels": [html_text(label) for label in tooltip.values()],
@@ -368,7 +365,7 @@ class Circles(MacroElement):
         self._name = "Circles"
         # Numbers and a fixed style only: nothing from the data's text reaches the script.
         self.data = dumps_safe({
-            "scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS),
+            **_encoded_points(lat, lng),
             "radii": _column([str(int(round(r))) for r in radii]), "style": style})
 
 
@@ -418,7 +415,7 @@ class Hexagons(MacroElement):
         self._name = "Hexagons"
         # Numbers, colours of this module and a label from the catalog: no text from data.
         self.data = dumps_safe({
-            "scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS),
+            **_encoded_points(lat, lng),
             "counts": [int(n) for n in counts], "fill": index_text(fills),
             "colours": colours, "label": html_text(label), "radius": round(float(radius_m), 1)})
 
@@ -457,8 +454,7 @@ class PointCluster(MarkerCluster):
     def __init__(self, lat: np.ndarray, lng: np.ndarray, style: dict, name: str) -> None:
         super().__init__(name=name)
         self._name = "PointCluster"
-        self.data = dumps_safe({"scale": 10 ** POINT_DECIMALS,
-                                "points": encode_points(lat, lng, POINT_DECIMALS),
+        self.data = dumps_safe({**_encoded_points(lat, lng),
                                 "style": style})
 
 
@@ -497,8 +493,7 @@ class Heat(HeatMap):
                  name: str, show: bool = True, **options) -> None:
         super().__init__([], name=name, show=show, **options)
         self._name = "Heat"
-        payload: dict = {"scale": 10 ** POINT_DECIMALS,
-                         "points": encode_points(lat, lng, POINT_DECIMALS)}
+        payload = _encoded_points(lat, lng)
         if weights is not None:
             payload["weights"] = [round(float(w), 3) for w in weights]
         self.encoded = dumps_safe(payload)  # self.data stays folium's empty list

@@ -323,9 +323,9 @@ def add_points(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
                color_by: str | None = None, colors: Mapping[object, str] | None = None,
                color: str = PALETTE[0], radius: float = 6, legend_title: str | None = None,
                labels: Mapping[object, str] | None = None, show: bool = True) -> str:
-    """Add points as circle markers in one GeoJSON layer, coloured by a column, with a legend.
+    """Add points as circle markers coloured by a column, with tooltips, popups and a legend.
 
-    Beyond :data:`CLUSTER_ABOVE` points the layer is a fast marker cluster instead, and beyond
+    Beyond :data:`CLUSTER_ABOVE` points the layer is a marker cluster instead, and beyond
     the ``map_points_max`` setting hexagons with their totals (:func:`add_hexagons`), so the
     page's cost follows the screen rather than the data.
 
@@ -413,13 +413,18 @@ def add_hexagons(fmap: folium.Map, points: gpd.GeoDataFrame, name: str,
     cells = hex_bins(points, size_m)
     fills, legend = classify(cells["count"].to_numpy(), decimals=0)
     colours = list(dict.fromkeys(fills))
-    centres = shapely.centroid(cells.geometry.to_numpy(dtype=object))
     group = folium.FeatureGroup(name=name, show=show)
-    Hexagons(shapely.get_y(centres), shapely.get_x(centres), cells["count"].to_numpy(),
+    Hexagons(*_centres(cells), cells["count"].to_numpy(),
              [colours.index(f) for f in fills], colours, size_m / math.sqrt(3),
              t("map.hex_count", lang)).add_to(group)
     group.add_to(fmap)
     add_legend(fmap, t("map.hex_legend", lang, layer=name), legend)
+
+
+def _centres(cells: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    # Latitude and longitude of each hexagon's centre: what the browser draws it from.
+    centres = shapely.centroid(cells.geometry.to_numpy(dtype=object))
+    return shapely.get_y(centres), shapely.get_x(centres)
 
 
 def _pixel_m(fmap: folium.Map) -> float:
@@ -465,8 +470,7 @@ def add_heat(fmap: folium.Map, points: gpd.GeoDataFrame, name: str, show: bool =
     if len(placed) > int(settings.get("map_points_max")):
         # As many heat points as a screen has room for: hexagon centres weighted by count.
         cells = hex_bins(placed, _pixel_m(fmap) * HEX_PX / 2)
-        centres = shapely.centroid(cells.geometry.to_numpy(dtype=object))
-        lat, lng = shapely.get_y(centres), shapely.get_x(centres)
+        lat, lng = _centres(cells)
         weights = cells["count"].to_numpy() / max(int(cells["count"].max()), 1) \
             if len(cells) else np.zeros(0)
     else:

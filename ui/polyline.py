@@ -15,6 +15,8 @@ import shapely
 # Enough 5-bit characters for any difference of two longitudes at 7 decimals, zigzagged.
 _MAX_CHUNKS = 8
 _FIRST_CHAR = 63  # "?": the alphabet is "?" to "~", none of which JSON or HTML must escape but \
+_BACKSLASH = 92  # left out of index characters (JSON would write it twice)
+INDEX_LIMIT = 63  # indices that fit one character: "?" to "~" without the backslash
 
 DECODE_JS = """function (scale) {
   var lat = 0, lng = 0;
@@ -200,8 +202,6 @@ def index_values(text: str | list[int]) -> list[int]:
     return [c - 1 if c > _BACKSLASH - _FIRST_CHAR else c for c in codes]
 
 
-INDEX_LIMIT = 63
-_BACKSLASH = 92
 INDEX_JS = """function (s) {
   if (typeof s !== "string") return s;
   var out = new Array(s.length);

@@ -170,8 +170,7 @@ def _matrix(lang: str, act: ActivitySummary) -> None:
     charts.show(charts.styled(fig, height=ROW_PX * len(towns) + MATRIX_EXTRA_PX),
                 key="activities_matrix")
     st.caption(t("activities.matrix_caption", lang))
-    if len(rows) < len(act.counts):
-        st.caption(t("activities.matrix_some", lang, shown=len(rows), total=len(act.counts)))
+    charts.say_rows_drawn("activities.matrix_some", lang, len(rows), len(act.counts))
     table = act.counts.copy()
     table.insert(0, "township_name", act.townships["name"])
     downloads.excel_button(table, {"township_name": t("activities.col.township", "zh"),

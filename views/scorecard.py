@@ -152,8 +152,7 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
     with left:
         rows = charts.rows_to_draw(shown["score"], largest=False)
         charts.show(score_chart(shown.loc[rows], rubric, lang), key="scorecard_chart")
-        if len(rows) < len(shown):
-            st.caption(t("scorecard.chart_some", lang, shown=len(rows), total=len(shown)))
+        charts.say_rows_drawn("scorecard.chart_some", lang, len(rows), len(shown))
     with right:
         st.markdown(f"**{t('scorecard.map_heading', lang)}**")
         fmap = score_map(table, rubric, lang, f)

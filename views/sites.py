@@ -138,8 +138,7 @@ def _chart(lang: str, venues: pd.DataFrame) -> None:
     fig.update_layout(legend_traceorder="normal")
     charts.show(charts.styled(fig, t("sites.chart_title", lang), height=CHART_HEIGHT),
                 key="sites_chart")
-    if len(counts) < everyone:
-        st.caption(t("sites.chart_some", lang, shown=len(counts), total=everyone))
+    charts.say_rows_drawn("sites.chart_some", lang, len(counts), everyone)
 
 
 def _yes_no(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -215,8 +215,7 @@ def _counts(lang: str, status: pd.DataFrame) -> None:
             fig = charts.styled(fig, height=BAR_PX * len(drawn) + CHART_EXTRA_PX)
             fig.update_layout(margin_t=CHART_TOP_PX)
             charts.show(fig, key=f"units_chart_{by}")
-            if len(drawn) < len(counts):
-                st.caption(t("units.chart_some", lang, shown=len(drawn), total=len(counts)))
+            charts.say_rows_drawn("units.chart_some", lang, len(drawn), len(counts))
             st.dataframe(shown, hide_index=True, width="stretch")
 
 
