@@ -14,7 +14,7 @@ from pathlib import Path
 import bcrypt
 
 from core import settings
-from layers._errors import TongxinError
+from core.errors import TongxinError
 
 # What each role may do. "display" is the briefing-room screen: it sees only /briefing.
 PERMISSIONS: dict[str, frozenset[str]] = {

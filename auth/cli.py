@@ -9,13 +9,13 @@ import sys
 from collections.abc import Sequence
 
 from auth.accounts import ROLES, AccountError, AccountStore
-from core.i18n import LANGUAGES, t
+from core.actor import current_user
 from core.cli import EXIT_OK, Parser, lang_on_every_command, run
+from core.i18n import LANGUAGES, t
+from storage import open_store
 
 
 def _store() -> AccountStore:
-    from storage import open_store
-
     return AccountStore.from_settings(audit=open_store().record)
 
 
@@ -25,12 +25,6 @@ def _secret(args: argparse.Namespace, lang: str) -> str | None:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     return getpass.getpass(t("auth.cli_password", lang, user=args.username))
-
-
-def _actor() -> str:
-    from layers.importer import current_user
-
-    return current_user()
 
 
 def _parser(lang: str) -> Parser:
@@ -73,16 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, lang: str) -> int:
     store = _store()
     if args.command == "add":
-        account, secret = store.add(args.username, args.role, _secret(args, lang), _actor(),
+        account, secret = store.add(args.username, args.role, _secret(args, lang), current_user(),
                                     args.name, args.email)
         print(t("auth.cli_added", lang, user=account.username, role=account.role))
         if account.role == "display":
             print(t("auth.cli_display_url", lang, token=secret))
     elif args.command in ("disable", "enable"):
-        store.set_disabled(args.username, args.command == "disable", _actor())
+        store.set_disabled(args.username, args.command == "disable", current_user())
         print(t(f"auth.cli_{args.command}d", lang, user=args.username))
     elif args.command == "reset":
-        account, secret = store.reset(args.username, _secret(args, lang), _actor())
+        account, secret = store.reset(args.username, _secret(args, lang), current_user())
         print(t("auth.cli_reset", lang, user=account.username))
         if account.role == "display":
             print(t("auth.cli_display_url", lang, token=secret))

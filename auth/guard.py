@@ -7,7 +7,8 @@ import os
 import sys
 
 from auth.accounts import AccountStore
-from layers._errors import TongxinError
+from core.errors import TongxinError
+from core.i18n import t
 
 
 def authorise(permission: str, lang: str | None = None) -> str | None:
@@ -15,7 +16,7 @@ def authorise(permission: str, lang: str | None = None) -> str | None:
 
     With accounts configured, ``TONGXIN_USER`` names the account and the password comes
     from ``TONGXIN_PASSWORD`` or a prompt; a wrong password or a role without the permission
-    raises :class:`~layers._errors.TongxinError`.
+    raises :class:`~core.errors.TongxinError`.
 
     Parameters
     ----------
@@ -37,7 +38,6 @@ def authorise(permission: str, lang: str | None = None) -> str | None:
         raise TongxinError("auth.cli_login_needed")
     password = os.environ.get("TONGXIN_PASSWORD")
     if password is None and sys.stdin.isatty():
-        from core.i18n import t
         password = getpass.getpass(t("auth.cli_password", lang, user=username))
     account = store.authenticate(username, password or "")
     if account is None:

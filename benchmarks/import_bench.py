@@ -68,7 +68,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["TONGXIN_DATA"] = str(Path(tmp) / "work.gpkg")
-        from layers.importer import check, import_file
+        from ledger.importer import check, import_file
         from storage import open_store
 
         store = open_store()

@@ -50,7 +50,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis._metric import metric_crs  # noqa: E402
+from analysis.metric import metric_crs  # noqa: E402
 from core import settings  # noqa: E402
 from layers import LAYERS  # noqa: E402
 from storage.gpkg import GeoPackageStore, create_dataset  # noqa: E402

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from layers import activities, communities, religious_sites, townships, units, workstations
+from layers._errors import CrsError, ReadError
 from layers._schema import Column, LayerSchema
 
 # The registry: every part of Tongxin asks here instead of naming layers one by one.
@@ -12,7 +13,7 @@ LAYERS: dict[str, LayerSchema] = {
     for module in (townships, communities, religious_sites, workstations, activities, units)
 }
 
-__all__ = ["LAYERS", "Column", "LayerSchema", "schema"]
+__all__ = ["LAYERS", "Column", "CrsError", "LayerSchema", "ReadError", "schema"]
 
 
 def schema(name: str) -> LayerSchema:

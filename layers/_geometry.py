@@ -13,7 +13,7 @@ import shapely
 from core import settings
 from layers._coords import (CrsSpec, looks_projected, parse_coordinates, resolve_crs,
                             suggest_projected_crs, to_wgs84)
-from layers._errors import Issue
+from core.errors import Issue
 
 _FAMILY = {"Point": "Point", "MultiPoint": "Point", "Polygon": "Polygon",
            "MultiPolygon": "Polygon"}

@@ -14,7 +14,7 @@ import shapely
 import xlsxwriter
 
 from layers import LAYERS
-from layers._errors import TongxinError
+from core.errors import TongxinError
 from layers._schema import LayerSchema
 from layers._text import FORMULA_GUARD, needs_formula_guard
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from storage.base import Backup, ImportRecord, Store
+from core import settings
+from storage.base import Backup, ImportRecord, Store, StoreError, recovery_message
 from storage.gpkg import GeoPackageStore
 
-__all__ = ["Backup", "GeoPackageStore", "ImportRecord", "STORES", "Store", "open_store"]
+__all__ = ["STORES", "Backup", "GeoPackageStore", "ImportRecord", "Store", "StoreError",
+           "open_store", "recovery_message"]
 
 # The registry of store implementations, chosen by the data setting's form: a file path ends
 # in .gpkg; a PostGIS store will register "postgresql".
@@ -20,9 +22,6 @@ def open_store() -> Store:
     Store
         A store; created from the shipped demo on first use.
     """
-    from core import settings
-    from layers._errors import StoreError
-
     target = str(settings.get("data"))
     scheme = target.split("://", 1)[0] if "://" in target else target.rsplit(".", 1)[-1].lower()
     if scheme not in STORES:

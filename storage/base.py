@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import geopandas as gpd
+
+from core.errors import TongxinError
+from core.i18n import t
+
+
+class StoreError(TongxinError):
+    """The working dataset or its backups could not be read or written."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,29 @@ class Backup:
 
 
 class Store(Protocol):
-    """What Tongxin needs of the place its working dataset lives."""
+    """What Tongxin needs of the place its working dataset lives.
+
+    Every store (GeoPackage now, PostGIS next) implements all of it, and
+    ``tests/test_store_conformance.py`` checks each one against it: callers use nothing else.
+    """
+
+    def location(self) -> str:
+        """Return where the dataset lives, for people (a file path, a database without password)."""
+
+    def meta(self) -> dict[str, str]:
+        """Return the dataset's key/value metadata (``demo``, ``demo_layers``, ``source``...)."""
+
+    def is_demo(self) -> bool:
+        """Return whether any layer still holds the shipped demo's made-up rows (示例数据)."""
+
+    def recovery(self) -> dict[str, Any] | None:
+        """Return what opening found damaged and recovered (see :func:`recovery_message`).
+
+        ``None`` when the dataset was sound. Otherwise the audit log's ``recover`` entry
+        (``reason``, ``from`` a backup id or ``"demo"``...) plus ``version``, the dataset
+        version right after the recovery: while :meth:`version` still equals it, the
+        recovered data is the data in use.
+        """
 
     def read(self, layer: str) -> gpd.GeoDataFrame:
         """Return a layer, typed per its schema, in EPSG:4326."""
@@ -59,3 +88,29 @@ class Store(Protocol):
 
     def audit(self) -> list[dict]:
         """Return the audit log, oldest first."""
+
+
+def recovery_message(recovered: dict[str, Any], lang: str | None = None) -> str:
+    """Return, in ``lang``, what opening the store did about a damaged working dataset.
+
+    Parameters
+    ----------
+    recovered : dict
+        :meth:`Store.recovery`.
+    lang : str, optional
+        ``"zh"`` or ``"en"``; the configured default when omitted.
+
+    Returns
+    -------
+    str
+        Which backup (or the demo) replaced the dataset, why, and where the damaged copy is.
+    """
+    reason = recovered.get("reason", "")
+    if recovered.get("reason_key"):
+        reason = t(recovered["reason_key"], lang, **recovered.get("reason_params", {}))
+    params = {"reason": reason, "corrupt": recovered.get("corrupt_copy", "")}
+    if recovered.get("from") == "demo":
+        return t("store.recovered_demo", lang, **params)
+    created = str(recovered.get("backup_created") or "").replace("T", " ")
+    return t("store.recovered", lang, backup=recovered.get("from", ""), created=created,
+             **params)

@@ -21,9 +21,8 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from core import settings
 from core.i18n import t
 from layers import LAYERS
-from layers._errors import StoreError
-from storage.base import Backup, ImportRecord
-from storage.typing import empty_layer, to_schema_types
+from storage.base import Backup, ImportRecord, StoreError, recovery_message
+from storage.dtypes import empty_layer, to_schema_types
 
 DISTRICT_TABLE = "district"
 IMPORTS_TABLE = "tongxin_imports"
@@ -116,6 +115,18 @@ class GeoPackageStore:
     def meta(self) -> dict[str, str]:
         """Return the dataset's key/value metadata (``demo`` is ``"true"`` for the demo)."""
         return _read_meta(self.path)
+
+    def is_demo(self) -> bool:
+        """Return whether any layer still holds the demo's made-up rows."""
+        return self.meta().get("demo") == "true"
+
+    def location(self) -> str:
+        """Return the working file's path."""
+        return str(self.path)
+
+    def recovery(self) -> dict | None:
+        """Return what opening found damaged and recovered, or None (see ``recovered``)."""
+        return self.recovered
 
     def imports(self) -> list[dict]:
         """Return the latest import of every layer, as recorded in the dataset itself."""
@@ -463,32 +474,6 @@ def _short(detail: str, limit: int = 160) -> str:
 def _reason(damage: tuple[str, dict], lang: str | None) -> str:
     key, params = damage
     return t(key, lang, **params)
-
-
-def recovery_message(recovered: dict, lang: str | None = None) -> str:
-    """Return, in ``lang``, what opening the store did about a damaged working file.
-
-    Parameters
-    ----------
-    recovered : dict
-        :attr:`GeoPackageStore.recovered`.
-    lang : str, optional
-        ``"zh"`` or ``"en"``; the configured default when omitted.
-
-    Returns
-    -------
-    str
-        Which backup (or the demo) replaced the file, why, and where the damaged copy is.
-    """
-    reason = recovered.get("reason", "")
-    if recovered.get("reason_key"):
-        reason = t(recovered["reason_key"], lang, **recovered.get("reason_params", {}))
-    params = {"reason": reason, "corrupt": recovered.get("corrupt_copy", "")}
-    if recovered.get("from") == "demo":
-        return t("store.recovered_demo", lang, **params)
-    created = str(recovered.get("backup_created") or "").replace("T", " ")
-    return t("store.recovered", lang, backup=recovered.get("from", ""), created=created,
-             **params)
 
 
 def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame) -> None:

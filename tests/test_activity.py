@@ -15,7 +15,7 @@ import storage
 from analysis.activity import ActivitySummary, Period, activity_summary
 from core import settings
 from layers import LAYERS
-from storage.typing import empty_layer, to_schema_types
+from storage.dtypes import empty_layer, to_schema_types
 
 T1, T2, T3 = "620103001", "620103002", "620103100"
 CATS = ("进机关", "进社区", "进学校")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from auth.accounts import AccountError, AccountStore
 from auth.cli import main as auth_main
-from layers.cli import main as layers_main
+from tongxin.layers_cli import main as layers_main
 from storage import open_store
 from tests.conftest import DATA, ROOT
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from storage.gpkg import GeoPackageStore
-from layers.importer import import_file
+from ledger.importer import import_file
 from tests.browser import ARTIFACTS, LOCAL_PREFIXES, map_painted, streamlit_server
 from tests.conftest import DATA, ROOT
 from ui.briefing_style import KPI_FLOOR_PX, LABEL_FLOOR_PX

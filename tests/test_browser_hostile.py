@@ -107,7 +107,7 @@ def _hostile(values: pd.Series) -> list[str]:
 def hostile(tmp_path_factory) -> dict:
     """Build the hostile working dataset through the importer; return its path and names."""
     from layers.export import export_layer
-    from layers.importer import import_file
+    from ledger.importer import import_file
     from storage import open_store
 
     folder = tmp_path_factory.mktemp("hostile")

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from layers import LAYERS
-from layers.cli import main
+from tongxin.layers_cli import main
 from storage import open_store
 from tests.conftest import DATA, ROOT, copy_fixture
 
@@ -225,7 +225,7 @@ def test_exported_csv_quotes_formulas_and_imports_back_unchanged(demo_env, capsy
     # Read back, the guard is gone: the importer sees what was in the data.
     code, report, _ = run(capsys, "check", "units", out, "--json")
     assert code == 0, report
-    from layers.importer import check
+    from ledger.importer import check
     frame = check("units", out).frame
     assert list(frame["liaison"]) == hostile
 

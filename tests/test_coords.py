@@ -26,7 +26,7 @@ from layers._coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from layers._errors import CrsError
+from layers import CrsError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

@@ -24,8 +24,8 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.import_bench import make_ledger
 from core import settings
-from layers._errors import StoreError
-from layers.importer import import_file
+from storage import StoreError
+from ledger.importer import import_file
 from storage.gpkg import GeoPackageStore, diagnose, recovery_message
 from tests.conftest import DATA, ROOT
 
@@ -71,7 +71,7 @@ elif point == "before_rename":
             pause()
         rename(src, dst)
     gpkg.os.replace = paused_rename
-from layers.cli import main
+from tongxin.layers_cli import main
 sys.exit(main(argv))
 """
 

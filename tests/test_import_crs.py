@@ -11,7 +11,7 @@ import pyproj
 import pytest
 
 from layers._coords import wgs84_to_bd09, wgs84_to_gcj02
-from layers.cli import main
+from tongxin.layers_cli import main
 from storage import open_store
 
 # Three real demo communities (WGS84), written into ledgers in other coordinate systems.

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from analysis._metric import metric_crs
+from analysis.metric import metric_crs
 from tests.conftest import map_payloads, read_layers
 from ui import maps
 from ui.leaflet_layers import read_column

@@ -163,7 +163,7 @@ def test_an_upload_through_the_widget_is_checked(app):
 
 @pytest.mark.parametrize("who", ["demo", "viewer"])
 def test_the_demo_and_a_viewer_cannot_import_or_restore_from_the_page(demo_env, who):
-    from layers.importer import import_file
+    from ledger.importer import import_file
     from storage import open_store
 
     import_file("units", GOOD, store=open_store(), user="tester")  # so there is a backup

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from core.i18n import LANGUAGES, catalog, t
-from layers._errors import ReadError
+from layers import ReadError
 from layers._read import HEADER_SEARCH_ROWS, RawTable, read_table, sniff_kind
 from layers._text import normalise_header
 

@@ -13,10 +13,10 @@ import pyogrio
 import pytest
 
 from layers import _read
-from layers._errors import ReadError
+from layers import ReadError
 from layers._read import (ZIP_MAX_MEMBERS, ZIP_MAX_RATIO, ZIP_RATIO_FLOOR, read_table, sniff_kind,
                           zip_limit_bytes)
-from layers.importer import check
+from ledger.importer import check
 from tests.conftest import DATA
 
 READ = DATA / "read"

@@ -1,4 +1,5 @@
-"""The GeoPackage store: created from the demo, replaced atomically, backed up, audited."""
+"""The GeoPackage store's own mechanics: one file from the demo, tables GIS can open, backups
+as files. What every store does is in ``test_store_conformance.py``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 from shapely.geometry import Point
 
 from layers import LAYERS
-from layers._errors import StoreError
-from storage import ImportRecord, STORES, open_store
+from storage import StoreError
+from storage import STORES, ImportRecord, open_store
 from storage.gpkg import GeoPackageStore
 from tests.conftest import tiny_frames
 
@@ -39,19 +40,6 @@ def test_one_table_per_layer_in_epsg_4326_that_gis_can_open(tiny_store):
     for name in LAYERS:
         info = pyogrio.read_info(tiny_store.path, layer=name)
         assert info["crs"] == "EPSG:4326"
-
-
-@pytest.mark.parametrize("name", list(LAYERS))
-def test_layers_read_back_with_their_schema_types(tiny_store, name):
-    frame = tiny_store.read(name)
-    assert list(frame.columns) == LAYERS[name].canonical_columns()
-    assert len(frame) == len(tiny_frames()[name])
-    for col in LAYERS[name].columns:
-        kind = frame[col.name].dtype
-        expected = {"int": "Int64", "date": "datetime64[ms]", "bool": "boolean",
-                    "float": "float64"}.get(col.dtype)
-        if expected:
-            assert str(kind) == expected, (col.name, kind)
 
 
 def test_replace_keeps_a_backup_records_the_import_and_audits(tiny_store):
@@ -84,33 +72,11 @@ def test_a_failed_write_leaves_the_working_file_byte_for_byte(tiny_store, monkey
     assert tiny_store.backups() == []
 
 
-def test_only_the_last_few_backups_are_kept(tiny_store):
-    for i in range(5):
-        tiny_store.replace("units", tiny_frames()["units"], _record("units", 1))
-    assert len(tiny_store.backups()) == tiny_store.keep == 3
-
-
-def test_restore_brings_back_a_backup_and_backs_up_the_current(tiny_store):
-    original = tiny_store.read("units")
-    backup = tiny_store.replace("units", tiny_frames()["units"].iloc[:0], _record("units", 0))
-    assert len(tiny_store.read("units")) == 0
-    saved = tiny_store.restore(backup.id, user="tester")
-    assert len(tiny_store.read("units")) == len(original)
-    assert saved.id in {b.id for b in tiny_store.backups()}
-    assert tiny_store.audit()[-1]["action"] == "restore"
-
-
 @pytest.mark.parametrize("bad_id", ["nope", "", "../../etc/passwd"])
 def test_restore_of_an_unknown_backup_says_what_exists(tiny_store, bad_id):
     with pytest.raises(StoreError) as info:
         tiny_store.restore(bad_id, user="tester")
     assert "python -m layers backups" in info.value.message("zh")
-
-
-def test_version_changes_on_every_write(tiny_store):
-    before = tiny_store.version()
-    tiny_store.replace("units", tiny_frames()["units"], _record("units", 1))
-    assert tiny_store.version() != before
 
 
 def test_the_registry_picks_the_store_from_the_data_setting(tmp_path, monkeypatch, tiny_store):
@@ -127,14 +93,3 @@ def test_a_missing_demo_is_a_clear_error(tmp_path):
     with pytest.raises(StoreError) as info:
         GeoPackageStore(tmp_path / "w.gpkg", tmp_path / "missing.gpkg")
     assert "build_demo.py" in info.value.message("zh")
-
-
-def test_the_dataset_stays_demo_until_every_layer_is_replaced(tiny_store):
-    assert tiny_store.meta()["demo"] == "true"
-    frames = tiny_frames()
-    for name in list(LAYERS)[:-1]:
-        tiny_store.replace(name, frames[name], _record(name, len(frames[name])))
-        assert tiny_store.meta()["demo"] == "true"
-    last = list(LAYERS)[-1]
-    tiny_store.replace(last, frames[last], _record(last, 1))
-    assert tiny_store.meta()["demo"] == "false" and tiny_store.meta()["demo_layers"] == ""

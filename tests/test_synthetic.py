@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis._metric import metric_crs
+from analysis.metric import metric_crs
 from analysis.coverage import station_coverage
 from benchmarks.synthetic import (ACTIVITY_CAP, _demo, activities_per_copy, grid_offsets,
                                   synthetic_district, write_synthetic)

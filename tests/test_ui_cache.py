@@ -12,7 +12,7 @@ from tests.conftest import DATA
 def test_a_filter_change_recomputes_activity_only_and_an_import_recomputes_all(demo_env,
                                                                                monkeypatch):
     import ui.data as data
-    from layers.importer import import_file
+    from ledger.importer import import_file
 
     st.cache_data.clear()
     st.cache_resource.clear()

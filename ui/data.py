@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from analysis._metric import to_metric
+from analysis.metric import to_metric
 from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
 from analysis.scorecard import ScoreInputs, supervision_list
@@ -140,7 +140,7 @@ def map_layer(name: str) -> gpd.GeoDataFrame:
 
 def is_demo() -> bool:
     """Return whether the working dataset is the made-up demo (示例数据)."""
-    return store().meta().get("demo") == "true"
+    return store().is_demo()
 
 
 # -- cached analysis ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from analysis._metric import metric_crs
+from analysis.metric import metric_crs
 from core import settings
 
 WGS84 = "EPSG:4326"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storage.gpkg import recovery_message
+from storage import recovery_message
 from ui import auth, data
 
 
@@ -22,7 +22,7 @@ def notice(lang: str) -> None:
         ``"zh"`` or ``"en"``.
     """
     store = data.store()
-    recovered = getattr(store, "recovered", None)
+    recovered = store.recovery()
     if not recovered or recovered.get("version") != store.version():
         return
     if not auth.can("browse"):

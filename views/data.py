@@ -14,9 +14,10 @@ import streamlit as st
 
 from core import settings
 from core.i18n import t
-from layers import LAYERS, importer
-from layers._errors import Issue, TongxinError
-from layers._validate import Report
+from ledger import importer
+from layers import LAYERS
+from core.errors import Issue, TongxinError
+from layers.validate import Report
 from layers.template import write_template
 from storage import Backup
 from ui import auth, data, downloads, maps

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from layers import LAYERS
-from layers._context import Context
+from layers.context import Context
 from layers._convert import blank, fold_key, to_bool, to_date, to_number, to_text
-from layers._errors import CrsError, Issue, ReadError
+from core.errors import Issue
+from layers._errors import CrsError, ReadError
 from layers._geometry import check_families, check_inside, locate
 from layers._read import RawTable, read_table
 from layers._schema import Column, LayerSchema

@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from layers._schema import LayerSchema
+from layers import LayerSchema
 
 _PANDAS_TYPES = {"text": "object", "int": "Int64", "float": "float64",
                  "date": "datetime64[ms]", "bool": "boolean"}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
-from core import settings
+from core.actor import current_user
 from layers import LAYERS
-from layers._context import Context
-from layers._validate import Report, validate_file
+from layers.context import Context
+from layers.validate import Report, validate_file
 from storage import Backup, ImportRecord, Store, open_store
 
 
@@ -76,14 +75,3 @@ def import_file(layer: str, path: str | Path, *, crs: str | None = None,
     record = ImportRecord(layer, Path(path).name, report.sha256, len(report.frame),
                           user or current_user())
     return report, store.replace(layer, report.frame, record)
-
-
-def current_user() -> str:
-    """Return who is acting: the ``user`` setting, else the operating system's login name."""
-    configured = str(settings.get("user"))
-    if configured:
-        return configured
-    try:
-        return getpass.getuser()
-    except OSError:
-        return "unknown"

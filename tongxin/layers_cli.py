@@ -1,4 +1,4 @@
-"""The importer's command line: check, import, template, export, status, backups, restore."""
+"""``python -m layers`` (``tongxin layers``): check, import, template, export, status, backups, restore."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from auth.guard import authorise
+from core.actor import current_user
 from core.cli import EXIT_INVALID, EXIT_OK, Parser, lang_on_every_command, run, say_error
+from core.errors import Issue, TongxinError
 from core.i18n import LANGUAGES, t
 from layers import LAYERS
-from layers._errors import Issue, TongxinError
-from layers._validate import Report
+from layers.export import export_layer
+from layers.template import write_template
+from layers.validate import Report
+from ledger.importer import check, import_file
+from storage import open_store
 
 
 def _parser(lang: str) -> Parser:
@@ -67,17 +73,12 @@ def _say_error(args: argparse.Namespace | None, text: str, lang: str) -> None:
 
 
 def _check(args: argparse.Namespace, lang: str) -> int:
-    from layers.importer import check
-
     report = check(args.layer, args.file, crs=args.crs, part=args.part)
     _print_report(report, args, lang, imported=None)
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
 def _import(args: argparse.Namespace, lang: str) -> int:
-    from auth.guard import authorise
-    from layers.importer import import_file
-
     user = authorise("import", lang)
     report, backup = import_file(args.layer, args.file, crs=args.crs, part=args.part,
                                  user=user)
@@ -120,8 +121,6 @@ def _where(issue: Issue, row_label: str, lang: str) -> str:
 
 
 def _template(args: argparse.Namespace, lang: str) -> int:
-    from layers.template import write_template
-
     _require_suffix(args.out, ".xlsx")
     out = write_template(args.layer, args.out)
     print(t("cli.template_written", lang, out=out, layer=LAYERS[args.layer].label))
@@ -129,9 +128,6 @@ def _template(args: argparse.Namespace, lang: str) -> int:
 
 
 def _export(args: argparse.Namespace, lang: str) -> int:
-    from layers.export import export_layer
-    from storage import open_store
-
     frame = open_store().read(args.layer)
     out = export_layer(args.layer, frame, args.out)
     print(t("cli.export_written", lang, out=out, rows=len(frame), layer=LAYERS[args.layer].label))
@@ -144,8 +140,6 @@ def _require_suffix(path: Path, suffix: str) -> None:
 
 
 def _status(args: argparse.Namespace, lang: str) -> int:
-    from storage import open_store
-
     store = open_store()
     imports = {row["layer"]: row for row in store.imports()}
     rows = []
@@ -155,11 +149,11 @@ def _status(args: argparse.Namespace, lang: str) -> int:
                      "imported_at": last.get("imported_at"), "file": last.get("file_name"),
                      "user": last.get("user")})
     if args.json:
-        print(json.dumps({"data": str(getattr(store, "path", "")), "demo": store.meta().get(
-            "demo") == "true", "layers": rows}, ensure_ascii=False, indent=2))
+        print(json.dumps({"data": store.location(), "demo": store.is_demo(), "layers": rows},
+                         ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(t("cli.status_head", lang, path=getattr(store, "path", "")))
-    if store.meta().get("demo") == "true":
+    print(t("cli.status_head", lang, path=store.location()))
+    if store.is_demo():
         print(t("cli.status_demo", lang))
     for row in rows:
         print(t("cli.status_row", lang, **{k: ("-" if v is None else v) for k, v in row.items()}))
@@ -167,8 +161,6 @@ def _status(args: argparse.Namespace, lang: str) -> int:
 
 
 def _backups(args: argparse.Namespace, lang: str) -> int:
-    from storage import open_store
-
     backups = open_store().backups()
     if args.json:
         print(json.dumps([b.__dict__ for b in backups], ensure_ascii=False, indent=2))
@@ -182,10 +174,6 @@ def _backups(args: argparse.Namespace, lang: str) -> int:
 
 
 def _restore(args: argparse.Namespace, lang: str) -> int:
-    from auth.guard import authorise
-    from layers.importer import current_user
-    from storage import open_store
-
     user = authorise("restore", lang) or current_user()
     saved = open_store().restore(args.backup, user=user)
     print(t("cli.restored", lang, backup=args.backup, saved=saved.id))

@@ -1,0 +1,158 @@
+"""What every store must do, written against the ``Store`` protocol alone.
+
+Each store registers a factory in :data:`FACTORIES`: given a folder, it returns a store whose
+data starts as the tiny demo (:func:`tests.conftest.tiny_frames`) and that keeps
+:data:`KEEP` backups. Every test here then runs against every store, unchanged; a new store
+(PostGIS next) plugs in by adding its factory. Tests of one store's own mechanics (files on
+disk, recovery of a damaged GeoPackage) live beside it in ``test_store.py`` and
+``test_faults.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from layers import LAYERS
+from storage import Backup, ImportRecord, Store, StoreError
+from storage.gpkg import GeoPackageStore, create_dataset
+from tests.conftest import tiny_district, tiny_frames
+
+KEEP = 3
+
+
+def _gpkg(folder: Path) -> Store:
+    demo = folder / "tiny-demo.gpkg"
+    create_dataset(demo, tiny_frames(), tiny_district(), {"demo": "true"})
+    return GeoPackageStore(folder / "work" / "tongxin.gpkg", demo, keep=KEEP)
+
+
+FACTORIES: dict[str, Callable[[Path], Store]] = {"gpkg": _gpkg}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A fresh store of each kind, holding the tiny demo."""
+    return FACTORIES[request.param](tmp_path)
+
+
+def _record(layer: str, rows: int, user: str = "tester") -> ImportRecord:
+    return ImportRecord(layer, "台账.xlsx", "ab" * 32, rows, user)
+
+
+def _two_units() -> gpd.GeoDataFrame:
+    units = tiny_frames()["units"]
+    return gpd.GeoDataFrame(
+        {**{c: list(units[c]) * 2 for c in units.columns if c != "geometry"},
+         "code": ["U001", "U002"]}, geometry=[Point(103.77, 36.05), None], crs=4326)
+
+
+def test_it_says_where_it_lives(store):
+    assert isinstance(store.location(), str) and store.location()
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_every_layer_reads_back_with_its_schema_in_epsg_4326(store, name):
+    frame = store.read(name)
+    assert list(frame.columns) == LAYERS[name].canonical_columns()
+    assert len(frame) == len(tiny_frames()[name])
+    assert frame.crs.to_epsg() == 4326
+    expected = {"int": "Int64", "date": "datetime64[ms]", "bool": "boolean", "float": "float64"}
+    for col in LAYERS[name].columns:
+        if col.dtype in expected:
+            assert str(frame[col.name].dtype) == expected[col.dtype], (col.name, col.dtype)
+    assert set(frame["code"].astype(str)) == set(tiny_frames()[name]["code"].astype(str))
+
+
+def test_the_district_is_one_polygon(store):
+    district = store.read_district()
+    assert len(district) == 1 and district.crs.to_epsg() == 4326
+    assert district.geometry.iloc[0].geom_type in {"Polygon", "MultiPolygon"}
+    assert district.union_all().contains(Point(103.77, 36.05))
+
+
+def test_a_fresh_store_is_the_demo_and_sound(store):
+    assert store.is_demo() and store.meta()["demo"] == "true"
+    assert store.recovery() is None
+    assert store.backups() == []
+    assert {row["layer"] for row in store.imports()} == set(LAYERS)
+
+
+def test_replace_writes_backs_up_records_and_audits(store):
+    before = store.version()
+    backup = store.replace("units", _two_units(), _record("units", 2))
+    assert isinstance(backup, Backup) and backup.id and backup.reason == "units"
+    assert sorted(store.read("units")["code"]) == ["U001", "U002"]
+    assert store.version() != before
+    latest = {r["layer"]: r for r in store.imports()}["units"]
+    assert (latest["rows"], latest["file_name"], latest["user"]) == (2, "台账.xlsx", "tester")
+    entry = store.audit()[-1]
+    assert (entry["action"], entry["layer"], entry["rows"], entry["user"]) == \
+        ("import", "units", 2, "tester")
+    assert entry["sha256"] == "ab" * 32 and entry["file"] == "台账.xlsx" and entry["time"]
+    assert [b.id for b in store.backups()] == [backup.id]
+
+
+def test_reading_changes_nothing(store):
+    before = store.version()
+    for name in LAYERS:
+        store.read(name)
+    store.read_district()
+    store.meta()
+    assert store.version() == before and store.audit()[-1]["action"] == "create"
+
+
+def test_a_refused_replace_changes_nothing(store):
+    before, rows = store.version(), len(store.read("units"))
+    with pytest.raises(KeyError):
+        store.replace("no_such_layer", _two_units(), _record("no_such_layer", 2))
+    assert store.version() == before and len(store.read("units")) == rows
+    assert store.backups() == []
+
+
+def test_it_stays_demo_until_every_layer_is_replaced(store):
+    frames = tiny_frames()
+    for name in list(LAYERS)[:-1]:
+        store.replace(name, frames[name], _record(name, len(frames[name])))
+        assert store.is_demo()
+    last = list(LAYERS)[-1]
+    store.replace(last, frames[last], _record(last, len(frames[last])))
+    assert not store.is_demo() and store.meta()["demo"] == "false"
+
+
+def test_backups_are_newest_first_and_only_the_last_few_kept(store):
+    made = [store.replace("units", tiny_frames()["units"], _record("units", 1)).id
+            for _ in range(KEEP + 2)]
+    assert [b.id for b in store.backups()] == made[::-1][:KEEP]
+
+
+def test_restore_brings_a_backup_back_and_saves_the_current(store):
+    original = store.read("units")
+    backup = store.replace("units", tiny_frames()["units"].iloc[:0], _record("units", 0))
+    assert store.read("units").empty
+    saved = store.restore(backup.id, user="keeper")
+    assert list(store.read("units")["code"]) == list(original["code"])
+    assert saved.id in {b.id for b in store.backups()} and saved.reason == "restore"
+    entry = store.audit()[-1]
+    assert (entry["action"], entry["backup"], entry["user"]) == ("restore", backup.id, "keeper")
+
+
+@pytest.mark.parametrize("bad_id", ["nope", "", "../../etc/passwd"])
+def test_an_unknown_backup_is_refused_and_changes_nothing(store, bad_id):
+    before = store.version()
+    with pytest.raises(StoreError) as info:
+        store.restore(bad_id, user="keeper")
+    assert info.value.message("zh") and info.value.message("en")
+    assert store.version() == before
+
+
+def test_the_audit_log_keeps_what_it_is_given_in_order(store):
+    store.record({"action": "account_add", "user": "admin", "target": "li"})
+    store.record({"action": "account_disable", "user": "admin", "target": "li"})
+    actions = [entry["action"] for entry in store.audit()]
+    assert actions[-2:] == ["account_add", "account_disable"]
+    assert store.audit()[-1]["target"] == "li" and store.audit()[-1]["time"]
