@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis._metric import to_metric
+from analysis.metric import to_metric
 from core import settings
 from core.settings import DistrictConfig
 
@@ -105,7 +105,7 @@ def station_coverage(stations: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     community_table = _cover_communities(communities, placed, station_xy, radii)
     venue_table = _cover_venues(venues, placed, station_xy, radii)
     town_table = _township_table(townships, placed, community_table, venue_table,
-                                 config.station_kinds[0] if config.station_kinds else "")
+                                 config.township_station_kind)
     return Coverage(community_table, venue_table, town_table,
                     _totals(town_table, community_table, venue_table))
 

@@ -11,7 +11,7 @@ import shapely
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from analysis._metric import to_metric
+from analysis.metric import to_metric
 from analysis.coverage import Coverage
 from core import settings
 from core.settings import DistrictConfig
@@ -163,8 +163,8 @@ def propose_stations(coverage: Coverage, communities: gpd.GeoDataFrame,
     k : int
         How many stations to propose.
     kind : str, optional
-        Station kind proposed, whose radius applies; the second configured kind (the
-        community service point) by default.
+        Station kind proposed, whose radius applies; the configured
+        ``default_proposal_kind`` (the community service point) by default.
     candidates : geopandas.GeoDataFrame, optional
         Extra candidate places with ``code``, ``name``, ``township_code`` and points.
     method : str
@@ -178,8 +178,7 @@ def propose_stations(coverage: Coverage, communities: gpd.GeoDataFrame,
         The proposals and the uncovered minority population before and after.
     """
     config = config or settings.district()
-    kind = kind or (config.station_kinds[1] if len(config.station_kinds) > 1
-                    else config.station_kinds[0])
+    kind = kind or config.default_proposal_kind
     table = coverage.communities.reindex(communities["code"].astype(str))
     weights = (table["minority_population"] * (1 - table["covered_share"])).fillna(0).to_numpy()
     demand_geoms = shapely.point_on_surface(to_metric(communities).geometry.to_numpy())

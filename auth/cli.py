@@ -7,11 +7,12 @@ import getpass
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from auth.accounts import ROLES, AccountError, AccountStore
 from core.actor import current_user
-from core.cli import EXIT_OK, Parser, lang_on_every_command, run
-from core.i18n import LANGUAGES, t
+from core.cli import EXIT_OK, CommandLine
+from core.i18n import t
 from storage import open_store
 
 
@@ -27,11 +28,7 @@ def _secret(args: argparse.Namespace, lang: str) -> str | None:
     return getpass.getpass(t("auth.cli_password", lang, user=args.username))
 
 
-def _parser(lang: str) -> Parser:
-    Parser.lang = lang
-    parser = Parser(prog="python -m auth", description=t("auth.cli_description", lang))
-    parser.add_argument("--lang", choices=LANGUAGES)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+def _arguments(sub: Any, lang: str) -> None:
     add = sub.add_parser("add")
     add.add_argument("username")
     add.add_argument("--role", choices=ROLES, required=True)
@@ -45,7 +42,47 @@ def _parser(lang: str) -> Parser:
     reset.add_argument("--password-stdin", action="store_true")
     listing = sub.add_parser("list")
     listing.add_argument("--json", action="store_true")
-    return lang_on_every_command(parser)
+
+
+def _add(args: argparse.Namespace, lang: str) -> int:
+    account, secret = _store().add(args.username, args.role, _secret(args, lang),
+                                   current_user(), args.name, args.email)
+    print(t("auth.cli_added", lang, user=account.username, role=account.role))
+    if account.role == "display":
+        print(t("auth.cli_display_url", lang, token=secret))
+    return EXIT_OK
+
+
+def _set_disabled(args: argparse.Namespace, lang: str) -> int:
+    _store().set_disabled(args.username, args.command == "disable", current_user())
+    print(t(f"auth.cli_{args.command}d", lang, user=args.username))
+    return EXIT_OK
+
+
+def _reset(args: argparse.Namespace, lang: str) -> int:
+    account, secret = _store().reset(args.username, _secret(args, lang), current_user())
+    print(t("auth.cli_reset", lang, user=account.username))
+    if account.role == "display":
+        print(t("auth.cli_display_url", lang, token=secret))
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace, lang: str) -> int:
+    accounts = _store().all()
+    if args.json:
+        print(json.dumps([{"username": a.username, "role": a.role, "disabled": a.disabled,
+                           "name": a.name, "email": a.email} for a in accounts],
+                         ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for a in accounts:
+        state = t("auth.state_disabled" if a.disabled else "auth.state_active", lang)
+        print(t("auth.cli_row", lang, user=a.username, role=a.role, state=state, name=a.name))
+    return EXIT_OK
+
+
+COMMAND_LINE = CommandLine("python -m auth", "auth.cli_description", _arguments,
+                           {"add": _add, "disable": _set_disabled, "enable": _set_disabled,
+                            "reset": _reset, "list": _list}, (AccountError,))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,37 +98,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status.
     """
-    return run(argv, _parser, _run, (AccountError,))
-
-
-def _run(args: argparse.Namespace, lang: str) -> int:
-    store = _store()
-    if args.command == "add":
-        account, secret = store.add(args.username, args.role, _secret(args, lang), current_user(),
-                                    args.name, args.email)
-        print(t("auth.cli_added", lang, user=account.username, role=account.role))
-        if account.role == "display":
-            print(t("auth.cli_display_url", lang, token=secret))
-    elif args.command in ("disable", "enable"):
-        store.set_disabled(args.username, args.command == "disable", current_user())
-        print(t(f"auth.cli_{args.command}d", lang, user=args.username))
-    elif args.command == "reset":
-        account, secret = store.reset(args.username, _secret(args, lang), current_user())
-        print(t("auth.cli_reset", lang, user=account.username))
-        if account.role == "display":
-            print(t("auth.cli_display_url", lang, token=secret))
-    else:
-        _list(store, args, lang)
-    return EXIT_OK
-
-
-def _list(store: AccountStore, args: argparse.Namespace, lang: str) -> None:
-    accounts = store.all()
-    if args.json:
-        print(json.dumps([{"username": a.username, "role": a.role, "disabled": a.disabled,
-                           "name": a.name, "email": a.email} for a in accounts],
-                         ensure_ascii=False, indent=2))
-        return
-    for a in accounts:
-        state = t("auth.state_disabled" if a.disabled else "auth.state_active", lang)
-        print(t("auth.cli_row", lang, user=a.username, role=a.role, state=state, name=a.name))
+    return COMMAND_LINE.main(argv)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import select
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn, Protocol
 
 from core import settings
 from core.i18n import LANGUAGES, lang_or_default, t
@@ -22,12 +24,79 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in the user's language instead of exiting."""
+    """argparse that reports usage errors in the user's language instead of exiting.
 
-    lang = "zh"
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`argparse.ArgumentParser`.
+    lang : str
+        ``"zh"`` or ``"en"``: the language of its usage errors (keyword only).
+    """
 
-    def error(self, message: str) -> None:  # noqa: D102 - argparse's hook
+    def __init__(self, *args: Any, lang: str = "zh", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang = lang
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse's hook
         raise UsageError(t("cli.usage_error", self.lang, detail=message, prog=self.prog))
+
+
+Command = Callable[[argparse.Namespace, str], int]
+Report = Callable[[argparse.Namespace | None, str, str], None]
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """One command line: its name, its subcommands and how each runs.
+
+    Parameters
+    ----------
+    prog : str
+        The name shown in usage (``python -m layers``).
+    description : str
+        Catalog key of its description.
+    arguments : callable
+        ``arguments(subparsers, lang)`` adds every subcommand's parser.
+    commands : dict
+        ``{subcommand: run(args, lang) -> exit status}``.
+    explained : tuple of exception types
+        Errors with a ``message(lang)`` for the user: exit status 1, that message printed.
+    report : callable
+        Prints such an error (``--json`` commands print JSON).
+    """
+
+    prog: str
+    description: str
+    arguments: Callable[[Any, str], None]
+    commands: dict[str, Command]
+    explained: tuple[type[Exception], ...]
+    report: Report | None = None
+
+    def parser(self, lang: str) -> Parser:
+        """Return the parser in ``lang``: ``--lang`` before or after any subcommand."""
+        parser = Parser(prog=self.prog, description=t(self.description, lang), lang=lang)
+        parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.help_lang", lang))
+        sub = parser.add_subparsers(dest="command", required=True,
+                                    parser_class=functools.partial(Parser, lang=lang))
+        self.arguments(sub, lang)
+        return lang_on_every_command(parser)
+
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """Run the command line; return 0 done, 1 refused or invalid, 2 usage or configuration.
+
+        Parameters
+        ----------
+        argv : sequence of str, optional
+            Arguments; ``sys.argv[1:]`` when omitted.
+
+        Returns
+        -------
+        int
+            The exit status.
+        """
+        return run(argv, self.parser, lambda args, lang: self.commands[args.command](args, lang),
+                   self.explained, self.report or say_error)
 
 
 class Explained(Protocol):
@@ -120,37 +189,57 @@ def run(argv: Sequence[str] | None, build_parser: Callable[[str], argparse.Argum
     Returns
     -------
     int
-        0 done, 1 refused or invalid input, 2 usage error.
+        0 done, 1 refused or invalid input, 2 usage error or wrong configuration (every
+        setting and the district file are checked first).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        # Before anything reads a setting: a wrong one is a usage error, all said at once.
+        settings.ensure_valid()
+    except settings.ConfigError as exc:
+        print(exc.message(_flag_lang(argv)), file=sys.stderr)
+        return EXIT_USAGE
     lang = early_lang(argv)
-    with _speaking(lang):
-        try:
-            args = build_parser(lang).parse_args(argv)
-        except UsageError as exc:
-            print(exc, file=sys.stderr)
-            return EXIT_USAGE
-        except SystemExit as exc:  # --help prints and exits 0
-            return int(exc.code or 0)
-        try:
-            status = dispatch(args, lang)
-            sys.stdout.flush()  # a reader gone away shows here, inside the guards
-            return status
-        except explained as exc:
-            report(args, exc.message(lang), lang)  # type: ignore[attr-defined]
-            return EXIT_INVALID
-        except KeyboardInterrupt:
-            print(t("cli.interrupted", lang), file=sys.stderr)
-            return EXIT_INVALID
-        except BrokenPipeError:
-            if not _stdout_gone():  # a pipe to something else broke: a real failure
-                return _internal_error(lang)
-            # The reader went away (`status | head`): what it wanted was printed. Later writes
-            # and the interpreter's final flush would raise again, so they go nowhere.
-            _silence_stdout()
-            return EXIT_OK
-        except Exception:  # noqa: BLE001 - the last guard: users get a message, not a traceback
+    try:
+        args = build_parser(lang).parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help prints and exits 0
+        return int(exc.code or 0)
+    try:
+        status = dispatch(args, lang)
+        sys.stdout.flush()  # a reader gone away shows here, inside the guards
+        return status
+    except explained as exc:
+        report(args, exc.message(lang), lang)  # type: ignore[attr-defined]
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print(t("cli.interrupted", lang), file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        if not _stdout_gone():  # a pipe to something else broke: a real failure
             return _internal_error(lang)
+        # The reader went away (`status | head`): what it wanted was printed. Later writes
+        # and the interpreter's final flush would raise again, so they go nowhere.
+        _silence_stdout()
+        return EXIT_OK
+    except Exception:  # noqa: BLE001 - the last guard: users get a message, not a traceback
+        return _internal_error(lang)
+
+
+def _flag_lang(argv: Sequence[str]) -> str | None:
+    """Return the ``--lang`` given in ``argv`` if it is a language, else None.
+
+    Unlike :func:`early_lang` this never reads the ``lang`` setting, which may be the very
+    problem being reported (the error then falls back to Chinese).
+    """
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else (
+            arg.split("=", 1)[1] if arg.startswith("--lang=") else None)
+        if value is not None:
+            return value if value in LANGUAGES else None
+    return None
 
 
 def _internal_error(lang: str) -> int:
@@ -168,22 +257,6 @@ def _stdout_gone() -> bool:
         return any(events & select.POLLERR for _, events in poller.poll(0))
     except (AttributeError, OSError, ValueError):  # no poll() or no real stdout
         return True
-
-
-@contextlib.contextmanager
-def _speaking(lang: str) -> Iterator[None]:
-    # Messages raised deep inside (a store recovered on open logs a warning) read the
-    # configured language: for this command that is --lang.
-    env = settings.env_name("lang")
-    before = os.environ.get(env)
-    os.environ[env] = lang
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(env, None)
-        else:
-            os.environ[env] = before
 
 
 def _silence_stdout() -> None:

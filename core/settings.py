@@ -1,27 +1,99 @@
-"""Every Tongxin setting, declared once with its default, environment variable and help."""
+"""Every Tongxin setting, declared once with its default, environment variable, help and rule.
+
+A setting's rule says which values it allows; :func:`get` refuses any other with a
+:class:`ConfigError` naming the variable, the value and what is allowed. :func:`check_all`
+gathers the problems of every setting and of the district file, so that start-up (the command
+lines, the dashboard) reports them all at once through :func:`ensure_valid`.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.district import DistrictConfig, Problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
-class Setting:
-    """One setting: its name, default, type and the help text the README repeats.
+class Rule:
+    """What values a setting allows: a test, and the catalog text that says what passes.
 
-    The environment variable that overrides it is ``TONGXIN_`` + the upper-cased name.
+    Attributes
+    ----------
+    test : callable
+        Takes the value (already converted to the default's type) and returns whether it
+        is allowed.
+    allowed : str
+        Catalog key (``core/messages/config.toml``) of the text saying what is allowed.
+    params : tuple of (str, str) pairs
+        Values for that text's placeholders.
+    """
+
+    test: Callable[[Any], bool]
+    allowed: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def one_of(*choices: str) -> Rule:
+    """Return a rule allowing exactly ``choices``."""
+    return Rule(lambda value: value in choices, "config.allowed.choices",
+                (("choices", ", ".join(choices)),))
+
+
+def positive() -> Rule:
+    """Return a rule allowing whole numbers above 0 (a count, a size, a duration)."""
+    return Rule(lambda value: value > 0, "config.allowed.positive_int")
+
+
+def non_negative() -> Rule:
+    """Return a rule allowing finite numbers of 0 or more."""
+    return Rule(lambda value: math.isfinite(value) and value >= 0, "config.allowed.non_negative")
+
+
+def projected_crs() -> Rule:
+    """Return a rule allowing a projected CRS in metres that pyproj knows."""
+    return Rule(_is_metric_crs, "config.allowed.projected_crs")
+
+
+def existing_file() -> Rule:
+    """Return a rule allowing the path of an existing file (relative to the project root)."""
+    return Rule(lambda value: _resolve(str(value)).is_file(), "config.allowed.existing_file",
+                (("root", str(PROJECT_ROOT)),))
+
+
+@lru_cache(maxsize=8)
+def _is_metric_crs(value: str) -> bool:
+    # Cached: building a CRS costs milliseconds and get() runs on every map and analysis.
+    import pyproj  # only here: the command lines that never measure should not pay for it
+
+    try:
+        crs = pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError:
+        return False
+    # Every distance and area is taken as metres: a projected CRS in feet would be wrong too.
+    return crs.is_projected and all(axis.unit_name == "metre" for axis in crs.axis_info)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, help text (the README repeats it) and allowed values.
+
+    The environment variable that overrides it is ``TONGXIN_`` + the upper-cased name. A
+    value is converted to the type of the default, then tested by ``rule`` when there is one.
     """
 
     name: str
     default: Any
     help: str
+    rule: Rule | None = None
 
     @property
     def env(self) -> str:
@@ -34,30 +106,40 @@ SETTINGS: tuple[Setting, ...] = (
             "Path of the working GeoPackage (one table per layer, EPSG:4326). Created from the "
             "shipped demo on first use. Relative paths are taken from the project root."),
     Setting("demo", "data/demo/tongxin-demo.gpkg",
-            "Path of the shipped demo GeoPackage; it is only ever read."),
+            "Path of the shipped demo GeoPackage; it is only ever read.",
+            existing_file()),
     Setting("district_config", "data/district.toml",
             "TOML file with the lists that vary by district: activity categories, religions, "
-            "unit categories, station kinds."),
-    Setting("lang", "zh", "Default language of messages: zh (Chinese) or en (English)."),
-    Setting("backups_keep", 5, "How many previous versions of the working dataset to keep."),
+            "unit categories, station kinds.",
+            existing_file()),
+    Setting("lang", "zh", "Default language of messages: zh (Chinese) or en (English).",
+            one_of("zh", "en")),
+    Setting("backups_keep", 5, "How many previous versions of the working dataset to keep.",
+            positive()),
     Setting("district_tolerance_m", 500.0,
             "How far (metres) outside the district boundary a feature may lie before it is "
-            "refused; allows for boundary generalisation and GPS error."),
+            "refused; allows for boundary generalisation and GPS error.",
+            non_negative()),
     Setting("metric_crs", "EPSG:4544",
-            "Projected CRS for every distance and area (CGCS2000 / 3-degree Gauss-Kruger CM 105E)."),
+            "Projected CRS for every distance and area (CGCS2000 / 3-degree Gauss-Kruger CM 105E).",
+            projected_crs()),
     Setting("contact_overdue_days", 180,
-            "A stationed unit whose last contact is older than this many days is overdue."),
+            "A stationed unit whose last contact is older than this many days is overdue.",
+            positive()),
     Setting("activity_gap_days", 365,
             "A township that has not reached an activity category for this many days is put on "
-            "the supervision list."),
+            "the supervision list.",
+            positive()),
     Setting("rubric", "data/rubric.toml",
-            "TOML file with the township scorecard's indicators, weights and total."),
+            "TOML file with the township scorecard's indicators, weights and total.",
+            existing_file()),
     Setting("tile_url", "",
             "XYZ tile URL of an intranet basemap server ({z}/{x}/{y}); offered as a basemap "
             "when set."),
     Setting("tile_crs", "wgs84",
             "Coordinate system of the intranet tiles: wgs84 (also CGCS2000) or gcj02, in which "
-            "case the data is shifted to match them."),
+            "case the data is shifted to match them.",
+            one_of("wgs84", "gcj02")),
     Setting("tile_attribution", "",
             "Attribution shown for the intranet basemap (its owner and licence)."),
     Setting("tianditu_key", "",
@@ -65,30 +147,72 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("map_screen_px", 640,
             "Pixels the district's longer side spans when a map is fitted to it (the maps are "
             "560 px tall); outlines are simplified to about one such pixel and coordinates "
-            "rounded to match."),
+            "rounded to match.",
+            positive()),
     Setting("map_points_max", 5000,
             "Most points a map draws one by one (clustered above 400); beyond this a layer "
-            "shows hexagon totals instead, so a map's size follows the screen, not the data."),
+            "shows hexagon totals instead, so a map's size follows the screen, not the data.",
+            positive()),
     Setting("chart_rows_max", 60,
             "Most townships a chart draws as rows (the activity matrix, the score bars); with "
-            "more, it shows those most in need of attention and says so. Excel has them all."),
+            "more, it shows those most in need of attention and says so. Excel has them all.",
+            positive()),
     Setting("briefing_seconds", 30,
             "How long the briefing screen shows each view before rotating (the URL parameter "
-            "?interval= overrides it)."),
+            "?interval= overrides it).",
+            positive()),
     Setting("accounts", "data/working/accounts.json",
             "File of user accounts (bcrypt password hashes and roles). With no enabled account "
             "the dashboard runs as a read-only demo."),
     Setting("session_idle_minutes", 30,
-            "A signed-in session that has been idle this long must sign in again."),
+            "A signed-in session that has been idle this long must sign in again.",
+            positive()),
     Setting("upload_max_mb", 50,
             "Largest file (MB) the data page accepts; a zip may hold at most 20 times this "
             "unpacked. Streamlit's own server.maxUploadSize (.streamlit/config.toml) should "
-            "be the same."),
+            "be the same.",
+            positive()),
     Setting("user", "",
             "Name written to the audit log for command-line imports; defaults to the login name."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+_MISSING = object()
+
+
+def __getattr__(name: str) -> Any:
+    # ConfigError, Problem and DistrictConfig live in core.district, which needs the message
+    # catalog, which reads the lang setting: importing them here eagerly would be circular.
+    if name in ("ConfigError", "Problem", "DistrictConfig"):
+        from core import district as district_module
+
+        return getattr(district_module, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def _read(setting: Setting, raw: str | None) -> tuple[Any, Problem | None]:
+    """Return a setting's value from its raw text (None: unset), or the problem with it."""
+    if raw is None or raw == "":
+        value, text = setting.default, str(setting.default)
+    else:
+        text = raw
+        try:
+            value = type(setting.default)(raw)
+        except ValueError:
+            value = _MISSING
+    rule = setting.rule
+    if value is not _MISSING and (rule is None or rule.test(value)):
+        return value, None
+    from core.district import Problem
+
+    if rule is None:  # every number setting has a rule; this is only a safeguard
+        rule = Rule(bool, "config.allowed.type", (("type", type(setting.default).__name__),))
+    return None, Problem(setting.env, rule.allowed, dict(rule.params), _quoted(text))
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"'
 
 
 def get(name: str) -> Any:
@@ -103,17 +227,53 @@ def get(name: str) -> Any:
     -------
     Any
         The value, converted to the type of the default.
+
+    Raises
+    ------
+    ConfigError
+        When the value is not one the setting allows; the message names the variable, the
+        value and what is allowed.
     """
     setting = _BY_NAME[name]
-    raw = os.environ.get(setting.env)
-    if raw is None or raw == "":
-        return setting.default
-    kind = type(setting.default)
-    try:
-        return kind(raw)
-    except ValueError as exc:
-        msg = f"{setting.env}={raw!r} is not a valid {kind.__name__}: {setting.help}"
-        raise ValueError(msg) from exc
+    value, problem = _read(setting, os.environ.get(setting.env))
+    if problem is not None:
+        from core.district import ConfigError
+
+        raise ConfigError([problem])
+    return value
+
+
+def check_all() -> list[Problem]:
+    """Return every problem of the configuration: each setting, then the district file.
+
+    Returns
+    -------
+    list of Problem
+        Empty when everything is fine. The district file is only read when its setting
+        names an existing file (else that setting's problem says so).
+    """
+    from core import district as district_module
+
+    found = [problem for setting in SETTINGS
+             if (problem := _read(setting, os.environ.get(setting.env))[1]) is not None]
+    if all(p.where != env_name("district_config") for p in found):
+        found += district_module.problems(str(path("district_config")))
+    return found
+
+
+def ensure_valid() -> None:
+    """Check the whole configuration and raise one error listing every problem.
+
+    Raises
+    ------
+    ConfigError
+        When :func:`check_all` finds any problem.
+    """
+    found = check_all()
+    if found:
+        from core.district import ConfigError
+
+        raise ConfigError(found)
 
 
 def env_name(name: str) -> str:
@@ -132,6 +292,12 @@ def env_name(name: str) -> str:
     return _BY_NAME[name].env
 
 
+def _resolve(value: str) -> Path:
+    """Return a path text as an absolute path, relative ones taken from the project root."""
+    found = Path(value).expanduser()
+    return found if found.is_absolute() else PROJECT_ROOT / found
+
+
 def path(name: str) -> Path:
     """Return a path setting resolved against the project root.
 
@@ -145,67 +311,22 @@ def path(name: str) -> Path:
     pathlib.Path
         Absolute path.
     """
-    value = Path(str(get(name))).expanduser()
-    return value if value.is_absolute() else PROJECT_ROOT / value
-
-
-@dataclass(frozen=True)
-class DistrictConfig:
-    """The lists a district defines for itself (loaded from ``district_config``)."""
-
-    name: str
-    adcode: str
-    activity_categories: tuple[str, ...]
-    religions: tuple[str, ...]
-    unit_categories: tuple[str, ...]
-    station_kinds: tuple[str, ...]
-    township_kinds: tuple[str, ...]
-    community_kinds: tuple[str, ...]
-    service_radius_m: dict[str, tuple[float, float]]
-
-    def radius(self, kind: str, urban: bool) -> float:
-        """Return the service radius (m) of a station of ``kind`` in an urban or rural township.
-
-        Parameters
-        ----------
-        kind : str
-            A station kind.
-        urban : bool
-            Whether the station's township is urban.
-
-        Returns
-        -------
-        float
-            Metres; 0 for a kind with no configured radius (it covers nothing).
-        """
-        urban_r, rural_r = self.service_radius_m.get(kind, (0.0, 0.0))
-        return urban_r if urban else rural_r
-
-
-@lru_cache(maxsize=4)
-def _load_district(config_path: str) -> DistrictConfig:
-    with open(config_path, "rb") as fh:
-        raw = tomllib.load(fh)
-    district = raw.get("district", {})
-    lists = raw.get("lists", {})
-    radii = {str(kind): (float(r["urban"]), float(r["rural"]))
-             for kind, r in raw.get("service_radius_m", {}).items()}
-    return DistrictConfig(
-        name=str(district.get("name", "")),
-        adcode=str(district.get("adcode", "")),
-        service_radius_m=radii,
-        **{key: tuple(lists[key]) for key in (
-            "activity_categories", "religions", "unit_categories", "station_kinds",
-            "township_kinds", "community_kinds")},
-    )
+    return _resolve(str(get(name)))
 
 
 def district() -> DistrictConfig:
-    """Return the district's configured lists.
+    """Return the district's configuration, checked (see :mod:`core.district`).
 
     Returns
     -------
     DistrictConfig
-        Activity categories, religions, unit categories and station kinds.
+        Name, code and centre, the lists, the named station kinds and the service radii.
+
+    Raises
+    ------
+    ConfigError
+        When the ``district_config`` setting or the file it names is wrong.
     """
-    return _load_district(str(path("district_config")))
+    from core import district as district_module
+
+    return district_module.load(str(path("district_config")))

@@ -15,6 +15,7 @@ import pandas as pd
 import pyproj
 from numpy.typing import ArrayLike, NDArray
 
+from core import settings
 from layers._errors import CrsError
 
 FloatArray = NDArray[np.float64]
@@ -488,7 +489,6 @@ _PROJECTED_CANDIDATES = (
     "EPSG:4544", "EPSG:4523", "EPSG:4496", "EPSG:4507",
     "EPSG:4543", "EPSG:4522", "EPSG:4524",
 )
-_DISTRICT = (103.8, 36.0)
 _CHINA_BOX = ((73.0, 135.0), (18.0, 54.0))
 # Candidates whose median lands within this of the best one are ties (same grid).
 _TIE_KM = 1.0
@@ -527,7 +527,8 @@ def suggest_projected_crs(x: ArrayLike, y: ArrayLike) -> str | None:
     -------
     str or None
         An ``"EPSG:NNNN"`` code whose transform of the median point falls inside China
-        (lng 73-135, lat 18-54) and nearest 103.8E 36.0N; None when no candidate does.
+        (lng 73-135, lat 18-54) and nearest the district's configured ``centre``; None
+        when no candidate does.
     """
     xs, ys = _valid_pairs(x, y)
     if xs.size == 0:
@@ -555,7 +556,12 @@ def _km_from_district(code: str, x: float, y: float) -> float | None:
     (lng_min, lng_max), (lat_min, lat_max) = _CHINA_BOX
     if not (lng_min <= lng <= lng_max and lat_min <= lat <= lat_max):
         return None
-    return _haversine_km(lng, lat, *_DISTRICT)
+    return _haversine_km(lng, lat, *_district_centre())
+
+
+def _district_centre() -> tuple[float, float]:
+    """Return the district's centre (lng, lat), from district.toml (loaded once per file)."""
+    return settings.district().centre
 
 
 def _haversine_km(lng1: float, lat1: float, lng2: float, lat2: float) -> float:

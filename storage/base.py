@@ -114,3 +114,26 @@ def recovery_message(recovered: dict[str, Any], lang: str | None = None) -> str:
     created = str(recovered.get("backup_created") or "").replace("T", " ")
     return t("store.recovered", lang, backup=recovered.get("from", ""), created=created,
              **params)
+
+
+def recovery_note(store: Store, lang: str | None = None) -> str | None:
+    """Return what ``store`` recovered on opening, while that data is in use; else None.
+
+    A later import or restore changes the dataset's version and retires the note.
+
+    Parameters
+    ----------
+    store : Store
+        An open store.
+    lang : str, optional
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str or None
+        :func:`recovery_message` in ``lang``, or None.
+    """
+    recovered = store.recovery()
+    if not recovered or recovered.get("version") != store.version():
+        return None
+    return recovery_message(recovered, lang)

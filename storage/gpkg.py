@@ -262,7 +262,9 @@ class GeoPackageStore:
                 self.recovered = self._recovered_meanwhile()
                 return
             self.recovered = self._recover(damage)
-        _log.warning(recovery_message(self.recovered))
+        # For the server's log; people are told in their own language by whoever opened the
+        # store (the pages' warning, the command lines' note: storage.recovery_note).
+        _log.info(recovery_message(self.recovered, "en"))
 
     def _is_demo_itself(self) -> bool:
         # A store opened on the demo itself (to read it) must never move the demo aside.

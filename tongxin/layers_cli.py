@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from auth.guard import authorise
 from core.actor import current_user
-from core.cli import EXIT_INVALID, EXIT_OK, Parser, lang_on_every_command, run, say_error
+from core.cli import EXIT_INVALID, EXIT_OK, CommandLine, say_error
 from core.errors import Issue, TongxinError
-from core.i18n import LANGUAGES, t
+from core.i18n import t
 from layers import LAYERS
 from layers.export import export_layer
 from layers.template import write_template
 from layers.validate import Report
 from ledger.importer import check, import_file
-from storage import open_store
+from storage import Store, open_store, recovery_note
 
 
-def _parser(lang: str) -> Parser:
-    Parser.lang = lang
-    parser = Parser(prog="python -m layers", description=t("cli.description", lang))
-    parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.help_lang", lang))
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+def _arguments(sub: Any, lang: str) -> None:
     layer_help = t("cli.help_layer", lang, layers=", ".join(LAYERS))
     for name in ("check", "import"):
         cmd = sub.add_parser(name, help=t(f"cli.help_{name}", lang))
@@ -44,24 +42,14 @@ def _parser(lang: str) -> Parser:
         cmd.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
     restore = sub.add_parser("restore", help=t("cli.help_restore", lang))
     restore.add_argument("backup", metavar="BACKUP_ID")
-    return lang_on_every_command(parser)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit status (0 valid, 1 invalid input, 2 usage).
-
-    Parameters
-    ----------
-    argv : sequence of str, optional
-        Arguments; ``sys.argv[1:]`` when omitted.
-
-    Returns
-    -------
-    int
-        The exit status.
-    """
-    return run(argv, _parser, lambda args, lang: _COMMANDS[args.command](args, lang),
-               (TongxinError,), _say_error)
+def _store(lang: str) -> Store:
+    store = open_store()
+    note = recovery_note(store, lang)
+    if note:
+        print(note, file=sys.stderr)
+    return store
 
 
 def _say_error(args: argparse.Namespace | None, text: str, lang: str) -> None:
@@ -73,7 +61,7 @@ def _say_error(args: argparse.Namespace | None, text: str, lang: str) -> None:
 
 
 def _check(args: argparse.Namespace, lang: str) -> int:
-    report = check(args.layer, args.file, crs=args.crs, part=args.part)
+    report = check(args.layer, args.file, crs=args.crs, part=args.part, store=_store(lang))
     _print_report(report, args, lang, imported=None)
     return EXIT_OK if report.ok else EXIT_INVALID
 
@@ -81,7 +69,7 @@ def _check(args: argparse.Namespace, lang: str) -> int:
 def _import(args: argparse.Namespace, lang: str) -> int:
     user = authorise("import", lang)
     report, backup = import_file(args.layer, args.file, crs=args.crs, part=args.part,
-                                 user=user)
+                                 store=_store(lang), user=user)
     _print_report(report, args, lang, imported=backup)
     return EXIT_OK if report.ok else EXIT_INVALID
 
@@ -128,7 +116,7 @@ def _template(args: argparse.Namespace, lang: str) -> int:
 
 
 def _export(args: argparse.Namespace, lang: str) -> int:
-    frame = open_store().read(args.layer)
+    frame = _store(lang).read(args.layer)
     out = export_layer(args.layer, frame, args.out)
     print(t("cli.export_written", lang, out=out, rows=len(frame), layer=LAYERS[args.layer].label))
     return EXIT_OK
@@ -140,7 +128,7 @@ def _require_suffix(path: Path, suffix: str) -> None:
 
 
 def _status(args: argparse.Namespace, lang: str) -> int:
-    store = open_store()
+    store = _store(lang)
     imports = {row["layer"]: row for row in store.imports()}
     rows = []
     for name, schema in LAYERS.items():
@@ -161,7 +149,7 @@ def _status(args: argparse.Namespace, lang: str) -> int:
 
 
 def _backups(args: argparse.Namespace, lang: str) -> int:
-    backups = open_store().backups()
+    backups = _store(lang).backups()
     if args.json:
         print(json.dumps([b.__dict__ for b in backups], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -175,12 +163,29 @@ def _backups(args: argparse.Namespace, lang: str) -> int:
 
 def _restore(args: argparse.Namespace, lang: str) -> int:
     user = authorise("restore", lang) or current_user()
-    saved = open_store().restore(args.backup, user=user)
+    saved = _store(lang).restore(args.backup, user=user)
     print(t("cli.restored", lang, backup=args.backup, saved=saved.id))
     return EXIT_OK
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
-    "check": _check, "import": _import, "template": _template, "export": _export,
-    "status": _status, "backups": _backups, "restore": _restore,
-}
+COMMAND_LINE = CommandLine(
+    "python -m layers", "cli.description", _arguments,
+    {"check": _check, "import": _import, "template": _template, "export": _export,
+     "status": _status, "backups": _backups, "restore": _restore},
+    (TongxinError,), _say_error)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status (0 valid, 1 invalid input, 2 usage).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    return COMMAND_LINE.main(argv)

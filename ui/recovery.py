@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storage import recovery_message
+from storage import recovery_note
 from ui import auth, data
 
 
@@ -21,10 +21,6 @@ def notice(lang: str) -> None:
     lang : str
         ``"zh"`` or ``"en"``.
     """
-    store = data.store()
-    recovered = store.recovery()
-    if not recovered or recovered.get("version") != store.version():
-        return
-    if not auth.can("browse"):
-        return
-    st.warning(recovery_message(recovered, lang), icon="⚠️")
+    note = recovery_note(data.store(), lang)
+    if note and auth.can("browse"):
+        st.warning(note, icon="⚠️")

@@ -1,0 +1,426 @@
+"""The district's own configuration file, the shape it must have, and the configuration error.
+
+``data/district.toml`` (the ``district_config`` setting) holds what varies by district: its
+name, code and centre, the lists imports check values against, which station kind is the
+township-level one and which kind the siting proposes, and each kind's service radius. It is
+checked against a declared shape when loaded: every problem in the file is gathered and
+reported at once, naming the file, each bad key and what it allows, in Chinese and English.
+
+:class:`ConfigError` lives here rather than in :mod:`core.settings`: the error needs the
+message catalog, which itself reads the ``lang`` setting, so settings may only reach it
+lazily (``core.settings.ConfigError`` still works).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from core import settings
+from core.errors import TongxinError
+from core.i18n import LANGUAGES, t
+
+LIST_KEYS = ("activity_categories", "religions", "unit_categories", "station_kinds",
+             "township_kinds", "community_kinds")
+DISTRICT_KEYS = ("name", "adcode", "centre", "township_station_kind", "default_proposal_kind")
+TABLES = ("district", "lists", "service_radius_m")
+RADIUS_KEYS = ("urban", "rural")
+# The same box layers/_coords.py uses to tell a plausible position in China.
+CHINA_LNG = (73.0, 135.0)
+CHINA_LAT = (18.0, 54.0)
+_ADCODE = re.compile(r"\d{6}")
+# tomllib (3.11) puts the position only in its message text.
+_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_SHOWN_MAX = 80
+# bad(where, message_key, value=None, missing=False, **params): records one problem.
+_Report = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the configuration: where, the value found, and what is allowed.
+
+    Attributes
+    ----------
+    where : str
+        The environment variable (``TONGXIN_LANG``) or the key in the file
+        (``[lists] station_kinds``); empty for a problem of the whole file.
+    key : str
+        Catalog key of the text saying what is allowed (``core/messages/config.toml``).
+    params : dict
+        Values for that text's placeholders.
+    value : str or None
+        The offending value as the user wrote it; None when the key is missing or the
+        problem has no single value.
+    missing : bool
+        Whether the key is missing altogether.
+    file : str or None
+        The file the problem is in; None for an environment variable.
+    """
+
+    where: str
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+    value: str | None = None
+    missing: bool = False
+    file: str | None = None
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the problem as one line in ``lang``: where, the value, what is allowed."""
+        lang = _speakable(lang)
+        what = t(self.key, lang, **self.params)
+        if not self.where:
+            return what
+        if self.missing:
+            return t("config.problem_missing", lang, where=self.where, what=what)
+        if self.value is not None:
+            return t("config.problem_value", lang, where=self.where, value=self.value, what=what)
+        return t("config.problem", lang, where=self.where, what=what)
+
+
+class ConfigError(TongxinError):
+    """The configuration (settings or the district file) is wrong: every problem at once.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        What is wrong; at least one.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("config.invalid", count=len(self.problems))
+
+    def message(self, lang: str | None = None) -> str:
+        """Return every problem, grouped by environment and file, in ``lang``.
+
+        Parameters
+        ----------
+        lang : str, optional
+            ``"zh"`` or ``"en"``. When omitted or unsupported, the ``lang`` setting; and
+            Chinese when that setting is itself one of the problems.
+
+        Returns
+        -------
+        str
+            A heading line, then one indented line per problem.
+        """
+        lang = _speakable(lang)
+        lines = [t("config.invalid", lang, count=len(self.problems))]
+        in_env = [p for p in self.problems if p.file is None]
+        if in_env:
+            lines.append(t("config.in_settings", lang))
+            lines += ["  - " + p.message(lang) for p in in_env]
+        for file in dict.fromkeys(p.file for p in self.problems if p.file is not None):
+            lines.append(t("config.in_file", lang, file=file))
+            lines += ["  - " + p.message(lang) for p in self.problems if p.file == file]
+        return "\n".join(lines)
+
+
+def _speakable(lang: str | None) -> str:
+    """Return a language to report configuration problems in, never raising itself."""
+    if lang in LANGUAGES:
+        return str(lang)
+    try:
+        configured = str(settings.get("lang"))
+    except ConfigError:
+        # The lang setting is one of the problems: say them in the default language.
+        return "zh"
+    return configured if configured in LANGUAGES else "zh"
+
+
+@dataclass(frozen=True)
+class DistrictConfig:
+    """What a district defines for itself (loaded from the ``district_config`` file).
+
+    The last three fields default to the shipped file's values so that a configuration built
+    in code (tests) need not repeat them; a file must always give them.
+    """
+
+    name: str
+    adcode: str
+    activity_categories: tuple[str, ...]
+    religions: tuple[str, ...]
+    unit_categories: tuple[str, ...]
+    station_kinds: tuple[str, ...]
+    township_kinds: tuple[str, ...]
+    community_kinds: tuple[str, ...]
+    service_radius_m: dict[str, tuple[float, float]]
+    township_station_kind: str = "民族工作站"
+    default_proposal_kind: str = "社区服务站点"
+    centre: tuple[float, float] = (103.8, 36.0)
+
+    def radius(self, kind: str, urban: bool) -> float:
+        """Return the service radius (m) of a station of ``kind`` in an urban or rural township.
+
+        Parameters
+        ----------
+        kind : str
+            A station kind.
+        urban : bool
+            Whether the station's township is urban.
+
+        Returns
+        -------
+        float
+            Metres; 0 for a kind with no configured radius (it covers nothing).
+        """
+        urban_r, rural_r = self.service_radius_m.get(kind, (0.0, 0.0))
+        return urban_r if urban else rural_r
+
+
+@lru_cache(maxsize=4)
+def load(path: str) -> DistrictConfig:
+    """Read and check a district file.
+
+    Parameters
+    ----------
+    path : str
+        The TOML file.
+
+    Returns
+    -------
+    DistrictConfig
+        The district's configuration.
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read, is not TOML, or breaks its shape; every problem is
+        listed in the one error.
+    """
+    raw = _parse(path)
+    found = shape_problems(raw, path)
+    if found:
+        raise ConfigError(found)
+    district, lists = raw["district"], raw["lists"]
+    radii = {kind: (float(r["urban"]), float(r["rural"]))
+             for kind, r in raw.get("service_radius_m", {}).items()}
+    lng, lat = district["centre"]
+    return DistrictConfig(
+        name=district["name"], adcode=str(district["adcode"]), service_radius_m=radii,
+        township_station_kind=district["township_station_kind"],
+        default_proposal_kind=district["default_proposal_kind"],
+        centre=(float(lng), float(lat)),
+        **{key: tuple(lists[key]) for key in LIST_KEYS},
+    )
+
+
+def problems(path: str) -> list[Problem]:
+    """Return every problem of a district file; empty when it is fine.
+
+    Parameters
+    ----------
+    path : str
+        The TOML file.
+
+    Returns
+    -------
+    list of Problem
+        What is wrong, in the file's order.
+    """
+    try:
+        load(path)
+    except ConfigError as exc:
+        return list(exc.problems)
+    return []
+
+
+def _parse(path: str) -> dict[str, Any]:
+    """Return the file's TOML, or raise one ConfigError saying why it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigError([Problem("", "config.district.unreadable", file=path,
+                                   params={"detail": exc.strerror or str(exc)})]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError([Problem("", "config.district.not_utf8", file=path)]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, column, detail = _position(str(exc), text)
+        raise ConfigError([Problem("", "config.district.syntax", file=path, params={
+            "line": line, "column": column, "detail": detail})]) from None
+
+
+def _position(message: str, text: str) -> tuple[int, int, str]:
+    """Return the line, column and bare reason of a tomllib error message."""
+    found = _AT.search(message)
+    if found:
+        return int(found.group(1)), int(found.group(2)), message[:found.start()]
+    # "(at end of document)": the position is the file's end.
+    detail = message.removesuffix(" (at end of document)")
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1, detail
+
+
+def shape_problems(raw: dict[str, Any], file: str) -> list[Problem]:
+    """Return every way parsed district TOML departs from the declared shape.
+
+    Parameters
+    ----------
+    raw : dict
+        The parsed file.
+    file : str
+        The file's path, for the messages.
+
+    Returns
+    -------
+    list of Problem
+        Unknown tables, then ``[district]``, ``[lists]`` and ``[service_radius_m]`` problems.
+    """
+    found: list[Problem] = []
+
+    def bad(where: str, key: str, value: object = None, missing: bool = False,
+            **params: object) -> None:
+        shown = None if value is None else _shown(value)
+        found.append(Problem(where, key, params, shown, missing, file))
+
+    for table in raw:
+        if table not in TABLES:
+            bad(f"[{table}]", "config.district.unknown_table", known=_listed(TABLES))
+    # A missing or malformed table is reported once, not once for each of its keys.
+    district = _table(raw, "district", bad)
+    lists = _table(raw, "lists", bad)
+    kinds = None if lists is None else _check_lists(lists, bad)
+    if district is not None:
+        _check_district(district, kinds, bad)
+    # Optional, as before: a kind without a radius covers nothing.
+    radii = _table(raw, "service_radius_m", bad, required=False)
+    if radii:
+        _check_radii(radii, kinds, bad)
+    return found
+
+
+def _table(raw: dict[str, Any], name: str, bad: _Report,
+           required: bool = True) -> dict[str, Any] | None:
+    """Return table ``name``, or None after reporting it missing (if required) or no table."""
+    value = raw.get(name)
+    if value is None:
+        if required:
+            bad(f"[{name}]", "config.district.table", missing=True, table=name)
+        return None
+    if not isinstance(value, dict):
+        bad(f"[{name}]", "config.district.table", value, table=name)
+        return None
+    return value
+
+
+def _check_lists(lists: dict[str, Any], bad: _Report) -> tuple[str, ...] | None:
+    """Check ``[lists]``; return the station kinds when they are usable, else None."""
+    for key in lists:
+        if key not in LIST_KEYS:
+            bad(f"[lists] {key}", "config.district.unknown_key", known=_listed(LIST_KEYS))
+    kinds = None
+    for key in LIST_KEYS:
+        where = f"[lists] {key}"
+        value = lists.get(key)
+        if value is None:
+            bad(where, "config.district.list", missing=True)
+            continue
+        if not isinstance(value, list) or not value or not all(_text(v) for v in value):
+            bad(where, "config.district.list", value)
+            continue
+        twice = [item for item, n in Counter(value).items() if n > 1]
+        if twice:
+            bad(where, "config.district.duplicates", duplicates=_listed(twice))
+            continue
+        if key == "station_kinds":
+            kinds = tuple(value)
+    return kinds
+
+
+def _check_district(district: dict[str, Any], kinds: tuple[str, ...] | None,
+                    bad: _Report) -> None:
+    """Check ``[district]``: name, adcode, centre and the two named station kinds."""
+    for key in district:
+        if key not in DISTRICT_KEYS:
+            bad(f"[district] {key}", "config.district.unknown_key", known=_listed(DISTRICT_KEYS))
+    checks: dict[str, tuple[Callable[[object], bool], str, dict[str, object]]] = {
+        "name": (_text, "config.district.name", {}),
+        "adcode": (_adcode, "config.district.adcode", {}),
+        "centre": (_centre, "config.district.centre", {
+            "lng_min": CHINA_LNG[0], "lng_max": CHINA_LNG[1],
+            "lat_min": CHINA_LAT[0], "lat_max": CHINA_LAT[1]}),
+    }
+    for key in ("township_station_kind", "default_proposal_kind"):
+        if kinds is None:
+            # station_kinds is itself wrong: only the type can be checked, against no list.
+            checks[key] = (_text, "config.district.kind_text", {})
+        else:
+            checks[key] = (_one_of(kinds), "config.district.kind", {"kinds": _listed(kinds)})
+    for key, (test, message, params) in checks.items():
+        where = f"[district] {key}"
+        if key not in district:
+            bad(where, message, missing=True, **params)
+        elif not test(district[key]):
+            bad(where, message, district[key], **params)
+
+
+def _check_radii(radii: dict[str, Any], kinds: tuple[str, ...] | None, bad: _Report) -> None:
+    """Check ``[service_radius_m]``: known kinds, each with positive urban and rural metres."""
+    for kind, value in radii.items():
+        where = f'[service_radius_m] "{kind}"'
+        if kinds is not None and kind not in kinds:
+            bad(where, "config.district.radius_kind", kinds=_listed(kinds))
+        elif not _radius(value):
+            bad(where, "config.district.radius", value)
+
+
+def _one_of(kinds: tuple[str, ...]) -> Callable[[object], bool]:
+    return lambda value: value in kinds
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _number(value: object) -> bool:
+    # TOML booleans are ints to Python; true is no radius.
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _adcode(value: object) -> bool:
+    return (isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))) \
+        and _ADCODE.fullmatch(str(value)) is not None
+
+
+def _centre(value: object) -> bool:
+    if not (isinstance(value, list) and len(value) == 2 and all(_number(v) for v in value)):
+        return False
+    lng, lat = value
+    return CHINA_LNG[0] <= lng <= CHINA_LNG[1] and CHINA_LAT[0] <= lat <= CHINA_LAT[1]
+
+
+def _radius(value: object) -> bool:
+    return (isinstance(value, dict) and set(value) == set(RADIUS_KEYS)
+            and all(_number(value[k]) and value[k] > 0 for k in RADIUS_KEYS))
+
+
+def _listed(items: Sequence[object]) -> str:
+    return ", ".join(str(i) for i in items)
+
+
+def _shown(value: object) -> str:
+    """Return a value as it would be written in TOML, shortened for a message."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, str):
+        text = f'"{value}"'
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_shown(v) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{ " + ", ".join(f"{k} = {_shown(v)}" for k, v in value.items()) + " }"
+    else:
+        text = str(value)
+    return text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX - 1] + "…"
