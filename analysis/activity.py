@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import settings
+from core.district import district_config
 
 _DAY = pd.Timedelta(days=1)
 # Dates are stored as datetime64[ms]; every per-cell maximum is taken on that unit's int64 view,
@@ -300,7 +300,7 @@ def activity_summary(activities: pd.DataFrame, townships: pd.DataFrame, period: 
         nothing matches.
     """
     if categories is None:
-        categories = settings.district().activity_categories
+        categories = district_config().activity_categories
     cats = tuple(dict.fromkeys(str(c) for c in categories))
     rows = _township_rows(townships, township_codes)
     town_index = pd.Index(_column(rows, "code").to_numpy(dtype=object), dtype=object,

@@ -10,8 +10,8 @@ import pandas as pd
 import shapely
 
 from analysis.metric import to_metric
-from core import settings
-from core.settings import DistrictConfig
+from core.district import district_config
+from core.district import DistrictConfig
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def station_radii(stations: pd.DataFrame, townships: pd.DataFrame,
     numpy.ndarray
         Radius in metres per station (0 for a kind without a radius).
     """
-    config = config or settings.district()
+    config = config or district_config()
     urban = dict(zip(townships["code"].astype(str), townships["urban"].fillna(False).astype(bool),
                      strict=True))
     return np.array([config.radius(str(kind), urban.get(str(town), False))
@@ -95,7 +95,7 @@ def station_coverage(stations: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     Coverage
         The tables and district totals.
     """
-    config = config or settings.district()
+    config = config or district_config()
     placed = stations[stations.geometry.notna()]
     if radii is None:
         radii = station_radii(placed, townships, config)

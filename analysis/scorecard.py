@@ -15,7 +15,7 @@ from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
 from analysis.units import unit_status
 from core import settings
-from core.settings import DistrictConfig
+from core.district import DistrictConfig
 
 KINDS: dict[str, int] = {
     "no_station": 6,

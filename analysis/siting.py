@@ -13,8 +13,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis.metric import to_metric
 from analysis.coverage import Coverage
-from core import settings
-from core.settings import DistrictConfig
+from core.district import district_config
+from core.district import DistrictConfig
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def propose_stations(coverage: Coverage, communities: gpd.GeoDataFrame,
     SitingProposal
         The proposals and the uncovered minority population before and after.
     """
-    config = config or settings.district()
+    config = config or district_config()
     kind = kind or config.default_proposal_kind
     table = coverage.communities.reindex(communities["code"].astype(str))
     weights = (table["minority_population"] * (1 - table["covered_share"])).fillna(0).to_numpy()

@@ -14,6 +14,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.district import district_config
 from core import settings  # noqa: E402
 from storage.gpkg import GeoPackageStore  # noqa: E402
 
@@ -43,7 +44,7 @@ def make_ledger(store: GeoPackageStore, rows: int, out: Path, seed: int = 7) -> 
     pick = rng.integers(0, len(communities), rows)
     chosen = communities.iloc[pick]
     jitter = rng.normal(0, 0.0015, size=(rows, 2))
-    categories = settings.district().activity_categories
+    categories = district_config().activity_categories
     days = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 2860, rows), unit="D")
     ledger = pd.DataFrame({
         "活动编号": [f"B{i:07d}" for i in range(1, rows + 1)],

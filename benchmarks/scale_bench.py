@@ -78,16 +78,17 @@ def measure_pages(repeat: int, html_dir: Path) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from ui import assets, maps
+    from ui import assets
+    from ui.map_object import Map
 
     shown = {}
-    original = maps.show
+    original = Map.show
 
     def recording_show(fmap, key, *args, **kwargs):
         shown["map"] = fmap
         return original(fmap, key, *args, **kwargs)
 
-    maps.show = recording_show
+    Map.show = recording_show
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     at.run()
     out = {}
@@ -110,7 +111,7 @@ def measure_pages(repeat: int, html_dir: Path) -> dict:
             at.run()
             warm = min(warm, time.perf_counter() - start)
         (html_dir / f"ours-{path or 'overview'}.html").write_text(
-            assets.inline_vendored(maps.download_html(shown["map"])), encoding="utf-8")
+            assets.inline_vendored(shown["map"].html()), encoding="utf-8")
         out[path] = {"cold_s": cold, "warm_s": warm, "peak_mb": peak / 1e6, **{
             f"{k}_bytes": v for k, v in _payload(at).items()}}
     out["_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -293,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        from ui import renderers
+
+        renderers.configure()  # both children draw maps: ours under AppTest, plain folium's
         measured = (measure_pages(args.repeat, args.html) if args.child == "ours"
                     else measure_plain(args.data, args.html))
         print(json.dumps(measured))

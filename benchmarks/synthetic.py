@@ -51,6 +51,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.metric import metric_crs  # noqa: E402
+from core.district import district_config
 from core import settings  # noqa: E402
 from layers import LAYERS  # noqa: E402
 from storage.gpkg import GeoPackageStore, create_dataset  # noqa: E402
@@ -142,7 +143,7 @@ def _translate(geoms: np.ndarray, shifts: np.ndarray) -> np.ndarray:
 
 
 def _margin() -> float:
-    radii = [r for pair in settings.district().service_radius_m.values() for r in pair]
+    radii = [r for pair in district_config().service_radius_m.values() for r in pair]
     return max(MARGIN_M, 2 * max(radii, default=0.0))
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
-from core import settings
+from core import config
+from core.errors import ConfigError
 from core.i18n import LANGUAGES, lang_or_default, t
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -195,8 +196,8 @@ def run(argv: Sequence[str] | None, build_parser: Callable[[str], argparse.Argum
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         # Before anything reads a setting: a wrong one is a usage error, all said at once.
-        settings.ensure_valid()
-    except settings.ConfigError as exc:
+        config.ensure_valid()
+    except ConfigError as exc:
         print(exc.message(_flag_lang(argv)), file=sys.stderr)
         return EXIT_USAGE
     lang = early_lang(argv)

@@ -6,9 +6,8 @@ township-level one and which kind the siting proposes, and each kind's service r
 checked against a declared shape when loaded: every problem in the file is gathered and
 reported at once, naming the file, each bad key and what it allows, in Chinese and English.
 
-:class:`ConfigError` lives here rather than in :mod:`core.settings`: the error needs the
-message catalog, which itself reads the ``lang`` setting, so settings may only reach it
-lazily (``core.settings.ConfigError`` still works).
+The problems are :class:`core.errors.Problem`, raised together as one
+:class:`core.errors.ConfigError`.
 """
 
 from __future__ import annotations
@@ -18,13 +17,12 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from core import settings
-from core.errors import TongxinError
-from core.i18n import LANGUAGES, t
+from core.errors import ConfigError, Problem
 
 LIST_KEYS = ("activity_categories", "religions", "unit_categories", "station_kinds",
              "township_kinds", "community_kinds")
@@ -40,99 +38,6 @@ _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _SHOWN_MAX = 80
 # bad(where, message_key, value=None, missing=False, **params): records one problem.
 _Report = Callable[..., None]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the configuration: where, the value found, and what is allowed.
-
-    Attributes
-    ----------
-    where : str
-        The environment variable (``TONGXIN_LANG``) or the key in the file
-        (``[lists] station_kinds``); empty for a problem of the whole file.
-    key : str
-        Catalog key of the text saying what is allowed (``core/messages/config.toml``).
-    params : dict
-        Values for that text's placeholders.
-    value : str or None
-        The offending value as the user wrote it; None when the key is missing or the
-        problem has no single value.
-    missing : bool
-        Whether the key is missing altogether.
-    file : str or None
-        The file the problem is in; None for an environment variable.
-    """
-
-    where: str
-    key: str
-    params: dict[str, object] = field(default_factory=dict)
-    value: str | None = None
-    missing: bool = False
-    file: str | None = None
-
-    def message(self, lang: str | None = None) -> str:
-        """Return the problem as one line in ``lang``: where, the value, what is allowed."""
-        lang = _speakable(lang)
-        what = t(self.key, lang, **self.params)
-        if not self.where:
-            return what
-        if self.missing:
-            return t("config.problem_missing", lang, where=self.where, what=what)
-        if self.value is not None:
-            return t("config.problem_value", lang, where=self.where, value=self.value, what=what)
-        return t("config.problem", lang, where=self.where, what=what)
-
-
-class ConfigError(TongxinError):
-    """The configuration (settings or the district file) is wrong: every problem at once.
-
-    Parameters
-    ----------
-    problems : sequence of Problem
-        What is wrong; at least one.
-    """
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("config.invalid", count=len(self.problems))
-
-    def message(self, lang: str | None = None) -> str:
-        """Return every problem, grouped by environment and file, in ``lang``.
-
-        Parameters
-        ----------
-        lang : str, optional
-            ``"zh"`` or ``"en"``. When omitted or unsupported, the ``lang`` setting; and
-            Chinese when that setting is itself one of the problems.
-
-        Returns
-        -------
-        str
-            A heading line, then one indented line per problem.
-        """
-        lang = _speakable(lang)
-        lines = [t("config.invalid", lang, count=len(self.problems))]
-        in_env = [p for p in self.problems if p.file is None]
-        if in_env:
-            lines.append(t("config.in_settings", lang))
-            lines += ["  - " + p.message(lang) for p in in_env]
-        for file in dict.fromkeys(p.file for p in self.problems if p.file is not None):
-            lines.append(t("config.in_file", lang, file=file))
-            lines += ["  - " + p.message(lang) for p in self.problems if p.file == file]
-        return "\n".join(lines)
-
-
-def _speakable(lang: str | None) -> str:
-    """Return a language to report configuration problems in, never raising itself."""
-    if lang in LANGUAGES:
-        return str(lang)
-    try:
-        configured = str(settings.get("lang"))
-    except ConfigError:
-        # The lang setting is one of the problems: say them in the default language.
-        return "zh"
-    return configured if configured in LANGUAGES else "zh"
 
 
 @dataclass(frozen=True)
@@ -424,3 +329,19 @@ def _shown(value: object) -> str:
     else:
         text = str(value)
     return text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX - 1] + "…"
+
+
+def district_config() -> DistrictConfig:
+    """Return the configured district's configuration (the ``district_config`` setting).
+
+    Returns
+    -------
+    DistrictConfig
+        Name, code and centre, the lists, the named station kinds and the service radii.
+
+    Raises
+    ------
+    ConfigError
+        When the setting or the file it names is wrong.
+    """
+    return load(str(settings.path("district_config")))

@@ -6,9 +6,9 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from core import settings
+from core.lang import LANGUAGES, lang_or_default
 
-LANGUAGES = ("zh", "en")
+__all__ = ["LANGUAGES", "CatalogError", "catalog", "lang_or_default", "t"]
 CATALOG_DIR = Path(__file__).resolve().parent / "messages"
 
 
@@ -42,14 +42,6 @@ def catalog() -> dict[str, dict[str, str]]:
                 raise CatalogError(msg)
             merged[key] = texts
     return merged
-
-
-def lang_or_default(lang: str | None) -> str:
-    """Return ``lang`` if it is a supported language, else the configured default."""
-    if lang in LANGUAGES:
-        return lang
-    default = str(settings.get("lang"))
-    return default if default in LANGUAGES else "zh"
 
 
 def t(key: str, lang: str | None = None, /, **params: object) -> str:

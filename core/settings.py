@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from core.district import DistrictConfig, Problem
+import pyproj
+
+from core.errors import ConfigError, Problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,8 +73,6 @@ def existing_file() -> Rule:
 @lru_cache(maxsize=8)
 def _is_metric_crs(value: str) -> bool:
     # Cached: building a CRS costs milliseconds and get() runs on every map and analysis.
-    import pyproj  # only here: the command lines that never measure should not pay for it
-
     try:
         crs = pyproj.CRS.from_user_input(value)
     except pyproj.exceptions.CRSError:
@@ -180,17 +179,6 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 _MISSING = object()
 
 
-def __getattr__(name: str) -> Any:
-    # ConfigError, Problem and DistrictConfig live in core.district, which needs the message
-    # catalog, which reads the lang setting: importing them here eagerly would be circular.
-    if name in ("ConfigError", "Problem", "DistrictConfig"):
-        from core import district as district_module
-
-        return getattr(district_module, name)
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
-
-
 def _read(setting: Setting, raw: str | None) -> tuple[Any, Problem | None]:
     """Return a setting's value from its raw text (None: unset), or the problem with it."""
     if raw is None or raw == "":
@@ -204,8 +192,6 @@ def _read(setting: Setting, raw: str | None) -> tuple[Any, Problem | None]:
     rule = setting.rule
     if value is not _MISSING and (rule is None or rule.test(value)):
         return value, None
-    from core.district import Problem
-
     if rule is None:  # every number setting has a rule; this is only a safeguard
         rule = Rule(bool, "config.allowed.type", (("type", type(setting.default).__name__),))
     return None, Problem(setting.env, rule.allowed, dict(rule.params), _quoted(text))
@@ -237,43 +223,20 @@ def get(name: str) -> Any:
     setting = _BY_NAME[name]
     value, problem = _read(setting, os.environ.get(setting.env))
     if problem is not None:
-        from core.district import ConfigError
-
         raise ConfigError([problem])
     return value
 
 
-def check_all() -> list[Problem]:
-    """Return every problem of the configuration: each setting, then the district file.
+def problems() -> list[Problem]:
+    """Return the problem of every setting whose value it does not allow.
 
     Returns
     -------
     list of Problem
-        Empty when everything is fine. The district file is only read when its setting
-        names an existing file (else that setting's problem says so).
+        Empty when every setting is fine.
     """
-    from core import district as district_module
-
-    found = [problem for setting in SETTINGS
-             if (problem := _read(setting, os.environ.get(setting.env))[1]) is not None]
-    if all(p.where != env_name("district_config") for p in found):
-        found += district_module.problems(str(path("district_config")))
-    return found
-
-
-def ensure_valid() -> None:
-    """Check the whole configuration and raise one error listing every problem.
-
-    Raises
-    ------
-    ConfigError
-        When :func:`check_all` finds any problem.
-    """
-    found = check_all()
-    if found:
-        from core.district import ConfigError
-
-        raise ConfigError(found)
+    return [problem for setting in SETTINGS
+            if (problem := _read(setting, os.environ.get(setting.env))[1]) is not None]
 
 
 def env_name(name: str) -> str:
@@ -314,19 +277,7 @@ def path(name: str) -> Path:
     return _resolve(str(get(name)))
 
 
-def district() -> DistrictConfig:
-    """Return the district's configuration, checked (see :mod:`core.district`).
+def district():  # TEMPORARY shim while callers move to core.district.district_config
+    from core.district import district_config
 
-    Returns
-    -------
-    DistrictConfig
-        Name, code and centre, the lists, the named station kinds and the service radii.
-
-    Raises
-    ------
-    ConfigError
-        When the ``district_config`` setting or the file it names is wrong.
-    """
-    from core import district as district_module
-
-    return district_module.load(str(path("district_config")))
+    return district_config()

@@ -15,7 +15,7 @@ import pandas as pd
 import pyproj
 from numpy.typing import ArrayLike, NDArray
 
-from core import settings
+from core.district import district_config
 from layers._errors import CrsError
 
 FloatArray = NDArray[np.float64]
@@ -561,7 +561,7 @@ def _km_from_district(code: str, x: float, y: float) -> float | None:
 
 def _district_centre() -> tuple[float, float]:
     """Return the district's centre (lng, lat), from district.toml (loaded once per file)."""
-    return settings.district().centre
+    return district_config().centre
 
 
 def _haversine_km(lng1: float, lat1: float, lng2: float, lat2: float) -> float:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core import settings
+from core.district import district_config
 from layers._convert import fold_key
 from layers._schema import strip_suffix
 
@@ -61,7 +61,7 @@ def township_lookup(townships: pd.DataFrame) -> Lookup:
     Lookup
         The lookup.
     """
-    suffixes = settings.district().township_kinds
+    suffixes = district_config().township_kinds
     return _build(townships, lambda name: _keys(name, suffixes), parent_column=None)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from core import settings
+from core.district import district_config
 from layers._text import normalise_header
 
 DTYPES = ("text", "int", "float", "date", "bool")
@@ -72,7 +72,7 @@ class Column:
         """Return the allowed values, reading the district configuration when they live there."""
         if self.choices is None or isinstance(self.choices, tuple):
             return self.choices
-        return getattr(settings.district(), self.choices)
+        return getattr(district_config(), self.choices)
 
     def headers(self) -> tuple[str, ...]:
         """Return every header (normalised) that names this column."""
@@ -196,7 +196,7 @@ def fill_kind_from_name(frame: pd.DataFrame, kinds_list: str) -> pd.DataFrame:
     pandas.DataFrame
         The frame with ``kind`` filled where the name tells it.
     """
-    kinds = getattr(settings.district(), kinds_list)
+    kinds = getattr(district_config(), kinds_list)
     guessed = _suffix_kind(frame["name"], kinds)
     frame["kind"] = frame["kind"].where(frame["kind"].notna(), guessed)
     return frame

@@ -13,7 +13,7 @@ from shapely.geometry import Point
 
 import storage
 from analysis.activity import ActivitySummary, Period, activity_summary
-from core import settings
+from core.district import district_config
 from layers import LAYERS
 from storage.dtypes import empty_layer, to_schema_types
 
@@ -143,7 +143,7 @@ def test_monthly_by_hand(summary):
 
 def test_default_categories_are_the_configured_ten():
     result = activity_summary(_activities(ROWS), _towns(), JAN_JUN)
-    ten = settings.district().activity_categories
+    ten = district_config().activity_categories
     assert result.categories == ten and result.counts.columns.tolist() == list(ten)
     assert result.total == 6  # the 进网络 activity counts now
     assert result.counts.loc[T1, "进网络"] == 1

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core import cli, settings
-from core.district import ConfigError, DistrictConfig, problems
+from core import cli, config, lang, settings
+from core.district import DistrictConfig, district_config, problems
+from core.errors import ConfigError
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "data" / "district.toml"
@@ -45,24 +46,17 @@ def _district(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str = "", ne
 # --- The shipped configuration --------------------------------------------------------------
 
 def test_the_shipped_configuration_passes():
-    assert settings.check_all() == []
-    settings.ensure_valid()
+    assert config.check_all() == []
+    config.ensure_valid()
     assert problems(str(SHIPPED)) == []
 
 
 def test_the_shipped_district_names_its_stations_and_centre():
-    conf = settings.district()
+    conf = district_config()
     assert conf.township_station_kind == "民族工作站"
     assert conf.default_proposal_kind == "社区服务站点"
     assert conf.centre == (103.8, 36.0)
     assert {conf.township_station_kind, conf.default_proposal_kind} <= set(conf.station_kinds)
-
-
-def test_the_old_import_paths_still_work():
-    assert settings.DistrictConfig is DistrictConfig
-    assert settings.ConfigError is ConfigError
-    with pytest.raises(AttributeError):
-        settings.no_such_thing  # noqa: B018 - the attribute access is the test
 
 
 # --- Settings -------------------------------------------------------------------------------
@@ -106,7 +100,7 @@ def test_a_bad_setting_names_the_variable_the_value_and_what_is_allowed(
     ("TONGXIN_RUBRIC", str(ROOT / "data" / "rubric.toml"), str(ROOT / "data" / "rubric.toml"))])
 def test_good_overrides_pass(monkeypatch, env, value, expected):
     monkeypatch.setenv(env, value)
-    assert settings.check_all() == []
+    assert config.check_all() == []
     assert settings.get(env.removeprefix("TONGXIN_").lower()) == expected
 
 
@@ -119,7 +113,7 @@ def test_every_bad_setting_is_reported_at_once(monkeypatch):
     for env, value, _, _ in BAD_SETTINGS[:4]:
         monkeypatch.setenv(env, value)
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     zh, en = _messages(info.value)
     assert "共 4 处" in zh
     assert "4 problem(s)" in en
@@ -131,7 +125,7 @@ def test_every_bad_setting_is_reported_at_once(monkeypatch):
 def test_a_bad_language_setting_is_reported_in_chinese(monkeypatch):
     monkeypatch.setenv("TONGXIN_LANG", "english")
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     assert info.value.message() == info.value.message("zh")
     assert info.value.message("fr") == info.value.message("zh")
 
@@ -140,7 +134,7 @@ def test_a_good_language_setting_is_the_default_for_the_message(monkeypatch):
     monkeypatch.setenv("TONGXIN_LANG", "en")
     monkeypatch.setenv("TONGXIN_TILE_CRS", "gcj-02")
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     assert info.value.message() == info.value.message("en")
 
 
@@ -182,14 +176,14 @@ def test_a_bad_district_file_names_the_file_the_key_and_what_is_allowed(
         tmp_path, monkeypatch, old, new, where, zh, en):
     path = _district(tmp_path, monkeypatch, old, new)
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     for text, allowed in zip(_messages(info.value), (zh, en), strict=True):
         assert str(path) in text
         assert where in text
         assert allowed in text
     # Reading the district any other way says the same.
     with pytest.raises(ConfigError) as again:
-        settings.district()
+        district_config()
     assert again.value.message("en") == info.value.message("en")
 
 
@@ -200,7 +194,7 @@ def test_every_problem_of_the_file_is_reported_at_once(tmp_path, monkeypatch):
     path = _district(tmp_path, monkeypatch, text=text)
     monkeypatch.setenv("TONGXIN_TILE_CRS", "gcj")
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     zh, en = _messages(info.value)
     assert "共 4 处" in zh
     assert "4 problem(s)" in en
@@ -216,7 +210,7 @@ def test_a_toml_syntax_error_gives_the_line(tmp_path, monkeypatch):
     line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                 if text.startswith("name ="))
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     zh, en = _messages(info.value)
     assert str(path) in zh
     assert f"第 {line} 行" in zh
@@ -227,7 +221,7 @@ def test_a_toml_syntax_error_gives_the_line(tmp_path, monkeypatch):
 def test_a_file_cut_short_gives_its_last_line(tmp_path, monkeypatch):
     path = _district(tmp_path, monkeypatch, text='[district]\nname = "七里河区"\ncentre = [1')
     with pytest.raises(ConfigError) as info:
-        settings.district()
+        district_config()
     assert "line 3" in info.value.message("en")
     assert str(path) in info.value.message("en")
 
@@ -237,14 +231,14 @@ def test_a_file_that_is_not_utf8_is_said_so(tmp_path, monkeypatch):
     path.write_bytes('[district]\nname = "七里河区"\n'.encode("gbk"))  # saved by a GBK editor
     monkeypatch.setenv("TONGXIN_DISTRICT_CONFIG", str(path))
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     assert "UTF-8" in info.value.message("zh")
     assert "UTF-8" in info.value.message("en")
 
 
 def test_a_missing_district_file_is_one_setting_problem(tmp_path, monkeypatch):
     monkeypatch.setenv("TONGXIN_DISTRICT_CONFIG", str(tmp_path / "gone.toml"))
-    found = settings.check_all()
+    found = config.check_all()
     assert [p.where for p in found] == ["TONGXIN_DISTRICT_CONFIG"]
 
 
@@ -257,14 +251,14 @@ def test_the_configured_centre_guides_the_grid_guess(tmp_path, monkeypatch):
     assert suggest_projected_crs([480_000.0], [3_990_000.0]) == "EPSG:4544"
     # ... and the same digits read as a CM 102E grid when the district lies nearer it.
     _district(tmp_path, monkeypatch, "centre = [103.8, 36.0]", "centre = [100.8, 36.0]")
-    assert settings.district().centre == (100.8, 36.0)
+    assert district_config().centre == (100.8, 36.0)
     assert suggest_projected_crs([480_000.0], [3_990_000.0]) == "EPSG:4543"
 
 
 def test_the_proposal_kind_is_named_not_positional(tmp_path, monkeypatch):
     _district(tmp_path, monkeypatch, 'default_proposal_kind = "社区服务站点"',
               'default_proposal_kind = "同心驿站"')
-    conf = settings.district()
+    conf = district_config()
     assert conf.default_proposal_kind == "同心驿站" != conf.station_kinds[1]
 
 
@@ -301,7 +295,7 @@ def test_the_command_line_refuses_a_bad_district_file_with_status_2(
     err = capsys.readouterr().err
     assert (status, ran) == (cli.EXIT_USAGE, [])
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     assert err.strip() == info.value.message(expected)
     assert "Traceback" not in err
 
@@ -345,7 +339,7 @@ def test_the_dashboard_shows_a_bad_district_file_in_an_error_box(demo_env, tmp_p
     at = _dashboard()
     assert not at.exception
     with pytest.raises(ConfigError) as info:
-        settings.ensure_valid()
+        config.ensure_valid()
     assert [e.value for e in at.error] == [info.value.message("zh")]
     assert "有重复的项：佛教" in at.error[0].value
     assert not at.sidebar.radio  # stopped before the sidebar
@@ -370,3 +364,12 @@ def test_the_dashboard_speaks_the_chosen_language(demo_env, monkeypatch):
     at.run()
     assert not at.exception
     assert 'TONGXIN_TILE_CRS = "GCJ02": must be one of: wgs84, gcj02' in at.error[0].value
+
+
+def test_the_default_language_is_read_from_the_lang_setting_variable(monkeypatch):
+    # core.lang reads the variable itself (it sits below the settings); both must agree.
+    assert settings.env_name("lang") == lang.ENV
+    monkeypatch.setenv(lang.ENV, "en")
+    assert lang.lang_or_default(None) == "en" and settings.get("lang") == "en"
+    monkeypatch.setenv(lang.ENV, "fr")
+    assert lang.lang_or_default(None) == "zh"

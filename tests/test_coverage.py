@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from analysis.coverage import station_coverage, station_radii
-from core import settings
+from core.district import district_config
 from tests.conftest import read_layers
-from core.settings import DistrictConfig
+from core.district import DistrictConfig
 
 # Everything is laid out in EPSG:4544 metres around a point in the district, then stored in
 # EPSG:4326 as the layers are: the analysis must measure in metres again.
@@ -27,7 +27,7 @@ def _pt(dx: float, dy: float) -> Point:
 
 
 def _config(urban: float = 1000.0, rural: float = 3000.0) -> DistrictConfig:
-    base = settings.district()
+    base = district_config()
     return DistrictConfig(base.name, base.adcode, base.activity_categories, base.religions,
                           base.unit_categories, ("民族工作站", "社区服务站点"), base.township_kinds,
                           base.community_kinds, {"民族工作站": (urban, rural),

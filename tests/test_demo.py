@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-from core import settings
+from core.district import district_config
 from layers import LAYERS
 from scripts.build_demo import DEFAULT_SEED, REAL_UNITS, REFERENCE_DATE, build_demo
 
@@ -126,7 +126,7 @@ def test_an_ethnic_work_station_in_every_township(frames):
     names = frames["townships"].set_index("code")["name"]
     assert sorted(ethnic["township_code"]) == sorted(names.index)
     assert (ethnic["name"] == ethnic["township_code"].map(names) + "民族工作站").all()
-    assert set(stations["kind"]) == set(settings.district().station_kinds)
+    assert set(stations["kind"]) == set(district_config().station_kinds)
     assert stations["established_on"].dt.year.between(2015, 2024).all()
 
 
@@ -159,7 +159,7 @@ def test_made_up_units_show_every_gap(frames):
     assert never.sum() >= 5 and overdue.sum() >= 5 and no_liaison.sum() >= 3
     assert (~others["joint_meeting"] & ~never).sum() >= 1
     assert 0 < others.geometry.isna().sum() < len(others)
-    assert set(units["category"]) == set(settings.district().unit_categories)
+    assert set(units["category"]) == set(district_config().unit_categories)
 
 
 def test_activities_span_and_volume(frames):
@@ -167,7 +167,7 @@ def test_activities_span_and_volume(frames):
     assert 4_000 <= len(acts) <= 6_000
     assert acts["date"].min() >= pd.Timestamp("2019-01-01")
     assert acts["date"].max() <= pd.Timestamp("2026-10-31")
-    assert set(acts["category"]) == set(settings.district().activity_categories)
+    assert set(acts["category"]) == set(district_config().activity_categories)
     assert acts["code"].is_unique and acts["code"].iat[0] == "A000001"
     assert acts["participants"].between(10, 400).all()
     by_year = acts.groupby(acts["date"].dt.year).size()
@@ -179,7 +179,7 @@ def test_activities_span_and_volume(frames):
 
 def test_activities_leave_real_gaps(frames):
     acts = frames["activities"]
-    categories = list(settings.district().activity_categories)
+    categories = list(district_config().activity_categories)
     names = frames["townships"].set_index("code")["name"]
     cells = pd.crosstab(acts["township_code"].map(names), acts["category"]).reindex(
         index=names.tolist(), columns=categories, fill_value=0)

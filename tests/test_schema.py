@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from core import settings
+from core.district import district_config
 from layers import LAYERS
 from layers._schema import DTYPES, strip_suffix
 
@@ -49,14 +49,14 @@ def test_no_header_names_two_columns(name):
 
 @pytest.mark.parametrize("name", EXPECTED)
 def test_choice_lists_come_from_the_district_configuration(name):
-    conf = settings.district()
+    conf = district_config()
     for col in LAYERS[name].columns:
         if isinstance(col.choices, str):
             assert getattr(conf, col.choices), col.choices
 
 
 def test_default_configuration_has_the_ten_enters_and_five_religions():
-    conf = settings.district()
+    conf = district_config()
     assert len(conf.activity_categories) == 10
     assert {"进机关", "进企业", "进乡镇(街道)"} <= set(conf.activity_categories)
     assert conf.religions == ("伊斯兰教", "佛教", "道教", "基督教", "天主教")

@@ -11,7 +11,7 @@ from analysis.metric import metric_crs
 from analysis.coverage import station_coverage
 from benchmarks.synthetic import (ACTIVITY_CAP, _demo, activities_per_copy, grid_offsets,
                                   synthetic_district, write_synthetic)
-from core import settings
+from core.district import district_config
 from layers import LAYERS
 from storage.gpkg import GeoPackageStore
 
@@ -116,7 +116,7 @@ def test_copies_do_not_overlap_and_are_farther_apart_than_any_radius(demo, synth
     assert sorted(set(copies)) == list(range(scale))
     assert (copies[pairs.index] == copies[pairs["index_right"].to_numpy()]).all()
     # Between copies: more than the largest service radius, so coverage cannot leak across.
-    largest = max(r for pair in settings.district().service_radius_m.values() for r in pair)
+    largest = max(r for pair in district_config().service_radius_m.values() for r in pair)
     parts = towns.dissolve(by=copies).geometry.to_numpy()
     for i in range(len(parts)):
         for j in range(i + 1, len(parts)):

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from core import settings
+from core.district import district_config
 from scripts.demo.common import (
     ACTIVITY_END,
     ACTIVITY_START,
@@ -346,7 +346,7 @@ def activities_layer(geo: Geography, venues: gpd.GeoDataFrame, seed: int) -> gpd
         Rows in EPSG:4326, codes A000001... in date order.
     """
     rng = stage_rng(seed, 7)
-    categories = settings.district().activity_categories
+    categories = district_config().activity_categories
     counts = activity_counts(geo, categories, venues["township_code"].value_counts(), rng)
     table = activity_rows(geo, counts, categories, venues, rng)
     xy = activity_locations(table, geo, rng)

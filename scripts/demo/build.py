@@ -6,7 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from core import settings
+from core.district import district_config
 from layers import LAYERS
 from scripts.demo.activities import CATEGORY_RULES, activities_layer
 from scripts.demo.common import DEFAULT_SEED, METRIC_CRS, ROOT, Geography, stage_rng
@@ -80,7 +80,7 @@ def check_config() -> None:
     ValueError
         Naming the list that differs.
     """
-    config = settings.district()
+    config = district_config()
     expected = {
         "activity_categories": set(CATEGORY_RULES), "religions": set(RELIGION_COUNTS),
         "unit_categories": set(MADE_UP_UNITS),
