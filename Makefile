@@ -1,27 +1,56 @@
-# The two commands of the README, and the pieces they are made of.
+# The two commands of the README (`make run`, `make test`), and the pieces they are made of.
+# Dependencies are declared in pyproject.toml and installed from the hashed locks
+# (requirements.lock, requirements-dev.lock); `make lock` regenerates those from pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
+# The fast loop: everything but the tests that drive Chromium, the load test and the slow ones.
+FAST := not browser and not load and not slow
 
-.PHONY: run test install install-dev demo bench
+.PHONY: run test check lint types install install-dev dev-deps lock demo bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# The runtime, every package pinned and checked against the lock's hashes.
 install: $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.lock
 
-install-dev: $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# The runtime plus tests, lint, types and uv (no browser).
+dev-deps: $(PY)
+	$(PIP_INSTALL) -r requirements-dev.lock
+
+# Everything the tests need, Debian's Chromium and CJK fonts included.
+install-dev: dev-deps
 	bash scripts/install_browser.sh
 
 # Install and start the dashboard on the demo data (http://localhost:8501).
 run: install
 	$(PY) -m streamlit run dashboard.py
 
-# Install what the tests need and run them all.
+# Install what the tests need, then lint, check types and run every test.
 test: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q
+
+# The fast loop (under 3 minutes): lint, types and the tests that need no browser and no time.
+check: dev-deps
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest -q -m "$(FAST)"
+
+lint: dev-deps
+	$(PY) -m ruff check .
+
+types: dev-deps
+	$(PY) -m mypy
+
+# Re-resolve pyproject.toml into requirements*.lock and requirements*.txt (scripts/lock.py).
+# Pass uv's options through ARGS, e.g. `make lock ARGS="--upgrade-package streamlit"`.
+lock: dev-deps
+	$(PY) scripts/lock.py $(ARGS)
 
 demo: install
 	$(PY) scripts/build_demo.py
