@@ -3,9 +3,12 @@
 import streamlit as st
 
 from core.i18n import t
-from ui import auth, filters, sidebar
+from ui import auth, filters, renderers, sidebar
+from ui.startup import check_configuration
 
 st.set_page_config(page_title="同心 Tongxin", page_icon="◎", layout="wide")
+renderers.configure()  # folium's and plotly's settings, before anything draws
+check_configuration(st.query_params.get("lang"))
 lang = sidebar.render()
 user = auth.gate(lang)
 # Pages live in views/ (not pages/, which would switch Streamlit to its older multipage mode).

@@ -29,7 +29,7 @@ LIST_KEYS = ("activity_categories", "religions", "unit_categories", "station_kin
 DISTRICT_KEYS = ("name", "adcode", "centre", "township_station_kind", "default_proposal_kind")
 TABLES = ("district", "lists", "service_radius_m")
 RADIUS_KEYS = ("urban", "rural")
-# The same box layers/_coords.py uses to tell a plausible position in China.
+# The same box layers/coords.py uses to tell a plausible position in China.
 CHINA_LNG = (73.0, 135.0)
 CHINA_LAT = (18.0, 54.0)
 _ADCODE = re.compile(r"\d{6}")

@@ -276,8 +276,3 @@ def path(name: str) -> Path:
     """
     return _resolve(str(get(name)))
 
-
-def district():  # TEMPORARY shim while callers move to core.district.district_config
-    from core.district import district_config
-
-    return district_config()

@@ -11,7 +11,7 @@ import pyproj
 import shapely
 
 from core import settings
-from layers._coords import (CrsSpec, looks_projected, parse_coordinates, resolve_crs,
+from layers.coords import (CrsSpec, looks_projected, parse_coordinates, resolve_crs,
                             suggest_projected_crs, to_wgs84)
 from core.errors import Issue
 

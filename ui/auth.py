@@ -11,7 +11,7 @@ from auth.accounts import Account, AccountStore
 from core import settings
 from core.i18n import t
 from ui import data
-from ui.maps import markdown_literal
+from ui.escape import markdown_literal
 
 USER, LAST_SEEN = "auth_user", "auth_last_seen"
 # Without accounts the dashboard is a read-only demo: these are all it may do.

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import folium
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.activity import Period
 from analysis.scorecard import load_rubric, scorecard
-from core import settings
+from core.district import district_config
 from core.i18n import t
-from ui import charts, data, maps
+from ui import data
 from ui.briefing_style import ACCENT, BACKGROUND, FONT, MUTED, PANEL, TEXT
+from ui.escape import html_plain, labels
+from ui.map_object import Map
 
 # Heights in CSS pixels of the main visual on a 1080-line screen; "?screen=4k" doubles them.
 VISUAL_PX_1080 = 780
@@ -42,16 +42,16 @@ class Screen:
 
 def _kpis(items: list[tuple[str, str, bool]], columns: int = 2) -> None:
     cells = "".join(f'<div class="tx-kpi{" bad" if bad else ""}"><div class="v">'
-                    f'{html.escape(value)}</div><div class="l">{html.escape(label)}</div></div>'
+                    f'{html_plain(value)}</div><div class="l">{html_plain(label)}</div></div>'
                     for label, value, bad in items)
     st.html(f'<div class="tx-kpis" style="grid-template-columns:repeat({columns}, 1fr)">'
             f"{cells}</div>")
 
 
 def _rows(title: str, rows: list[tuple[str, str]], empty: str) -> None:
-    body = "".join(f'<div class="row"><span>{html.escape(_short(a))}</span><b>{html.escape(b)}'
-                   f"</b></div>" for a, b in rows) or f"<div>{html.escape(empty)}</div>"
-    st.html(f'<div class="tx-list"><div style="color:{MUTED}">{html.escape(title)}</div>'
+    body = "".join(f'<div class="row"><span>{html_plain(_short(a))}</span><b>{html_plain(b)}'
+                   f"</b></div>" for a, b in rows) or f"<div>{html_plain(empty)}</div>"
+    st.html(f'<div class="tx-list"><div style="color:{MUTED}">{html_plain(title)}</div>'
             f"{body}</div>")
 
 
@@ -66,7 +66,7 @@ def _dark(fig: go.Figure, screen: Screen) -> go.Figure:
                       xaxis={"tickfont": {"size": size}, "automargin": True},
                       yaxis={"tickfont": {"size": size}, "automargin": True},
                       margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
-                      template="plotly")  # not the pages' light default (ui.charts)
+                      template="plotly")  # not the pages' light default (ui.renderers)
     return fig
 
 
@@ -91,22 +91,26 @@ def coverage_view(screen: Screen) -> None:
                (t("overview.sites", lang), str(totals["venues"]), False),
                (t("overview.minority_rate", lang), f'{totals["minority_rate"]:.1%}', False)])
     with right:
-        fmap = maps.base_map(data.map_layer("district"), "none", lang)
-        # Nobody touches the wall screen: no controls; the legend sized for reading at 5 m.
-        fmap.get_root().header.add_child(folium.Element(
-            f"<style>.leaflet-container{{background:{BACKGROUND};}}"
-            ".leaflet-control-zoom,.leaflet-control-layers,.leaflet-control-attribution"
-            "{display:none;} .tongxin-legend{font-size:" + str(int(24 * screen.scale)) +
-            "px !important;line-height:1.6 !important;max-width:none !important;}"
-            ".tongxin-legend span{width:1em !important;height:1em !important;}"
-            ".leaflet-control-scale-line{font-size:" + str(int(20 * screen.scale)) +
-            "px;}</style>"))
-        towns = data.map_layer("townships")
-        rates = cov.townships["minority_rate"] * 100
-        maps.add_townships(fmap, towns, {"name": t("map.name", lang)}, lang, values=rates,
-                           legend_title=t("briefing.legend_rate", lang))
-        maps.finish(fmap)
-        maps.show(fmap, key="briefing_map", height=screen.visual_px)
+        coverage_map(screen).show(key="briefing_map", height=screen.visual_px)
+
+
+def coverage_map(screen: Screen) -> Map:
+    """Return the finished coverage map for the wall screen: townships by minority coverage."""
+    lang, cov = screen.lang, data.coverage()
+    fmap = Map.for_district(data.map_layer("district"), "none", lang)
+    # Nobody touches the wall screen: no controls; the legend sized for reading at 5 m.
+    fmap.add_css(
+        f".leaflet-container{{background:{BACKGROUND};}}"
+        ".leaflet-control-zoom,.leaflet-control-layers,.leaflet-control-attribution"
+        "{display:none;} .tongxin-legend{font-size:" + str(int(24 * screen.scale)) +
+        "px !important;line-height:1.6 !important;max-width:none !important;}"
+        ".tongxin-legend span{width:1em !important;height:1em !important;}"
+        ".leaflet-control-scale-line{font-size:" + str(int(20 * screen.scale)) + "px;}")
+    towns = data.map_layer("townships")
+    rates = cov.townships["minority_rate"] * 100
+    fmap.add_townships(towns, {"name": t("map.name", lang)}, values=rates,
+                       legend_title=t("briefing.legend_rate", lang))
+    return fmap.finish()
 
 
 def activity_view(screen: Screen) -> None:
@@ -126,10 +130,10 @@ def activity_view(screen: Screen) -> None:
     with right:
         counts = act.counts
         # Names go into plotly's labels, which read tags: shown as written.
-        names = charts.labels(act.townships["name"].reindex(counts.index))
+        names = labels(act.townships["name"].reindex(counts.index))
         text = counts.map(lambda v: str(v) if v else "—").to_numpy()
         fig = go.Figure(go.Heatmap(z=counts.where(counts > 0).to_numpy(),
-                                   x=charts.labels(counts.columns),
+                                   x=labels(counts.columns),
                                    y=names, text=text, texttemplate="%{text}",
                                    colorscale="Blues", showscale=False, xgap=2, ygap=2))
         fig.update_yaxes(autorange="reversed")
@@ -164,13 +168,13 @@ def scorecard_view(screen: Screen) -> None:
     lang = screen.lang
     rubric = load_rubric()
     table = scorecard(data.score_inputs(screen.period, screen.as_of), rubric)
-    fig = go.Figure(go.Bar(x=table["score"], y=charts.labels(table["name"]), orientation="h",
+    fig = go.Figure(go.Bar(x=table["score"], y=labels(table["name"]), orientation="h",
                            marker_color=ACCENT, text=table["score"].map(lambda v: f"{v:.2f}"),
                            textposition="outside"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, rubric.total * 1.08], gridcolor=PANEL)
     st.html(f'<div class="tx-list" style="color:{MUTED}">'
-            f'{html.escape(t("briefing.score_title", lang, total=rubric.total))}</div>')
+            f'{html_plain(t("briefing.score_title", lang, total=rubric.total))}</div>')
     _chart(_dark(fig, screen), "briefing_scores")
 
 
@@ -198,4 +202,4 @@ def last_updated() -> str:
 
 def district_name() -> str:
     """Return the district's configured name."""
-    return settings.district().name
+    return district_config().name

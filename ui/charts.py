@@ -1,13 +1,13 @@
-"""Plotly charts in the dashboard's style: Chinese labels, a colour-blind-safe palette."""
+"""Plotly charts in the dashboard's style: Chinese labels, a colour-blind-safe palette.
+
+The light template is plotly's process default, set by :func:`ui.renderers.configure`; labels
+from data are escaped with :func:`ui.escape.label`.
+"""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable
-
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
 
 from core import settings
@@ -16,36 +16,6 @@ from ui.maps import PALETTE
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
-
-
-def label(text: object) -> str:
-    """Return ``text`` for a plotly label, shown as written: tags in it are not interpreted.
-
-    Plotly reads ``<b>``, ``<a href>``, ``<br>`` and a few other tags in tick labels, hover
-    labels, legends and text, and turns entities back into characters: escaping ``&``, ``<``
-    and ``>`` makes a name such as ``<b>x</b>`` read as typed instead of bold.
-
-    Parameters
-    ----------
-    text : object
-        A name from the data (a township, a unit category) or from configuration.
-
-    Returns
-    -------
-    str
-        The escaped text.
-    """
-    return html.escape(str(text), quote=False)
-
-
-def labels(values: Iterable[object]) -> list[str]:
-    """Return :func:`label` of each value (axis categories, bar names)."""
-    return [label(v) for v in values]
-
-
-# The template as the process default, applied when a figure is serialised: set on each
-# figure, plotly validates the whole template again, 17 ms a chart on every run of a page.
-pio.templates.default = "plotly_white"
 
 
 def styled(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:

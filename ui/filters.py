@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.activity import Period
-from core import settings
+from core.district import district_config
 from core.i18n import t
 from ui import data
 from ui.maps import basemap_options
@@ -131,7 +131,7 @@ def render(lang: str) -> Filters:
     names = dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
     known = [c for c in st.session_state.get(TOWNS, []) if c in names]
     st.session_state[TOWNS] = known
-    categories = settings.district().activity_categories
+    categories = district_config().activity_categories
     st.session_state[CATS] = [c for c in st.session_state.get(CATS, []) if c in categories]
     with st.sidebar:
         st.subheader(t("filter.heading", lang))

@@ -8,10 +8,8 @@ few lines of JavaScript. Text from data reaches them HTML-escaped and is shown, 
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 
 import folium
 import numpy as np
@@ -20,6 +18,7 @@ from branca.element import MacroElement
 from folium.template import Template  # with folium's tojavascript filter
 from folium.plugins import HeatMap, MarkerCluster
 
+from ui.escape import dumps_safe, html_text
 from ui.polyline import (DECODE_JS, INDEX_JS, INDEX_LIMIT, encode_points, encode_polygons,
                          index_text, index_values)
 
@@ -29,51 +28,6 @@ POINT_DECIMALS = 5  # about a metre: points are zoomed into, outlines are not
 def _encoded_points(lat: np.ndarray, lng: np.ndarray) -> dict:
     # What every point layer sends: the scale to decode with, and the points as one text.
     return {"scale": 10 ** POINT_DECIMALS, "points": encode_points(lat, lng, POINT_DECIMALS)}
-
-
-# branca renders every element's output a second time, as a Jinja template: "{{", "{%" or
-# "{#" in text from data would be run on the server ("{{7*7}}" would show 49).
-_TEMPLATE_START = re.compile(r"\{(?=[{%#])")
-
-
-def dumps_safe(value: object) -> str:
-    """Return compact JSON for a page's script that neither ends the script nor runs as Jinja.
-
-    ``</`` is broken so nothing closes the ``<script>``; a ``{`` that would open a Jinja tag
-    is written ``\\u007b`` (the same character to JavaScript). Only text inside strings can
-    hold one: JSON's own braces are never followed by ``{``, ``%`` or ``#``.
-
-    Parameters
-    ----------
-    value : object
-        Anything :func:`json.dumps` takes.
-
-    Returns
-    -------
-    str
-        The JSON.
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return _TEMPLATE_START.sub(r"\\u007b", text)
-
-
-def html_text(text: str) -> str:
-    """Return ``text`` for a map's HTML (tooltips, popups, legends): shown, never run.
-
-    HTML-escaped, and ``{`` written as ``&#123;`` so that branca's second, Jinja pass over a
-    rendered element finds no tag in it.
-
-    Parameters
-    ----------
-    text : str
-        Text from data or the catalog.
-
-    Returns
-    -------
-    str
-        The escaped text.
-    """
-    return html.escape(text).replace("{", "&#123;")
 
 
 _PRELUDE = Template("""
@@ -190,9 +144,10 @@ var {{ this.get_name() }} = (function () {
   var look = d.look ? tx.index(d.look) : null, group = L.featureGroup();
   var styleOf = function (k) { return d.styles[look ? look[k] : 0]; };
   var codes = d.codes ? tx.column(d.codes) : null;
+  var rows = {}, rowOf = function (layer) { return rows[L.stamp(layer)]; };  // Leaflet's ids
   for (var k = 0; k < d.shapes.length; k++) {
     var layer = L.polygon(d.shapes[k].map(function (p) { return p.map(ring); }), styleOf(k));
-    layer._tongxinRow = k;
+    rows[L.stamp(layer)] = k;
     // A click reports the feature's code to the page (st_folium reads toGeoJSON()).
     if (codes) layer.feature = {type: "Feature", properties: {code: codes[k]}};
     group.addLayer(layer);
@@ -200,11 +155,11 @@ var {{ this.get_name() }} = (function () {
   if (d.tip) {
     var columns = d.tip.columns.map(function (c) { return tx.column(c); });
     group.bindTooltip(function (layer) {
-      return tx.table(d.tip.labels, columns, layer._tongxinRow); }, {sticky: true});
+      return tx.table(d.tip.labels, columns, rowOf(layer)); }, {sticky: true});
   }
   if (d.highlight) {
     group.on("mouseover", function (e) { e.layer.setStyle(d.highlight); });
-    group.on("mouseout", function (e) { e.layer.setStyle(styleOf(e.layer._tongxinRow)); });
+    group.on("mouseout", function (e) { e.layer.setStyle(styleOf(rowOf(e.layer))); });
   }
   return group;
 })();
@@ -273,17 +228,18 @@ var {{ this.get_name() }} = (function () {
   var look = d.look ? tx.index(d.look) : null;
   var columns = d.columns.map(function (c) { return tx.column(c); });
   var pick = function (which) { return which.map(function (j) { return columns[j]; }); };
+  var rows = {}, rowOf = function (layer) { return rows[L.stamp(layer)]; };  // Leaflet's ids
   tx.points(d.scale, d.points).forEach(function (p, k) {
     var marker = L.circleMarker(p, d.styles[look ? look[k] : 0]);
-    marker._tongxinRow = k;
+    rows[L.stamp(marker)] = k;
     marker.feature = {type: "Feature", properties: {}};  // a click reports no township
     group.addLayer(marker);
   });
   var tip = pick(d.tip), pop = pick(d.pop);
   group.bindTooltip(function (layer) {
-    return tx.table(d.tipLabels, tip, layer._tongxinRow); });
+    return tx.table(d.tipLabels, tip, rowOf(layer)); });
   if (d.pop.length) group.bindPopup(function (layer) {
-    return tx.table(d.popLabels, pop, layer._tongxinRow); });
+    return tx.table(d.popLabels, pop, rowOf(layer)); });
   return group;
 })();
 {% endmacro %}
@@ -303,7 +259,7 @@ class EncodedPoints(folium.map.Layer):
     styles : list of dict
         A circle-marker style per point, or one for all.
     shown : pandas.DataFrame
-        Escaped text (:func:`ui.maps.escaped`), a column per field of the tooltip or popup.
+        Escaped text (:func:`ui.escape.escaped`), a column per field of the tooltip or popup.
     tooltip, popup : dict
         ``{column of shown: label}``.
     name : str

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import settings
+from core import config
+from core.errors import ConfigError
 
 
 def check_configuration(lang: str | None = None) -> None:
@@ -20,8 +21,8 @@ def check_configuration(lang: str | None = None) -> None:
         and Chinese when that setting is itself wrong.
     """
     try:
-        settings.ensure_valid()
-    except settings.ConfigError as exc:
+        config.ensure_valid()
+    except ConfigError as exc:
         # An administrator's mistake, not the user's: say what to fix, never a traceback.
         st.error(exc.message(lang))
         st.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,7 +11,8 @@ import streamlit as st
 from analysis.activity import ActivitySummary
 from core import settings
 from core.i18n import t
-from ui import charts, data, downloads, filters, maps
+from ui import charts, data, downloads, escape, filters, maps
+from ui.map_object import Map
 from ui.sidebar import current_lang
 
 # Ten categories but eight Okabe-Ito colours: grey and a dark brown stay apart from all eight.
@@ -52,60 +52,59 @@ def _points(act: ActivitySummary, f: filters.Filters) -> gpd.GeoDataFrame:
     return rows
 
 
-def build_map(act: ActivitySummary, points: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
-              district: gpd.GeoDataFrame, basemap: str, lang: str,
-              selected: tuple[str, ...] = ()) -> folium.Map:
+def build_map(lang: str, f: filters.Filters, *,
+              points: gpd.GeoDataFrame | None = None) -> Map:
     """Return the activity map: intensity choropleth, heat and points, each a toggleable layer.
 
     Parameters
     ----------
-    act : ActivitySummary
-        The summary (its ``townships`` table colours the choropleth).
-    points : geopandas.GeoDataFrame
-        The activities counted (see :func:`_points`); rows without coordinates are skipped.
-    towns, district : geopandas.GeoDataFrame
-        Township polygons and the district boundary.
-    basemap : str
-        Basemap key.
     lang : str
         Language.
-    selected : tuple of str
-        Township codes to outline (the filter).
+    f : Filters
+        The sidebar's filters: the summary of their period, categories and townships colours
+        the choropleth; the filtered townships are outlined and zoomed to; the basemap.
+    points : geopandas.GeoDataFrame, optional
+        The activities ``f`` counts, as :func:`_points` returns them, when the page has them
+        already (at province scale they take a tenth of a second to find again); rows without
+        coordinates are skipped.
 
     Returns
     -------
-    folium.Map
+    Map
         The finished map.
     """
-    fmap = maps.base_map(district, basemap, lang)
+    act = data.activity(f.period, f.categories, f.townships)
+    if points is None:
+        points = _points(act, f)
+    towns, selected = data.map_layer("townships"), f.townships
+    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
     stats = act.townships[["activities", "per_10k_residents", "categories_reached"]]
     shown = towns.merge(stats, left_on="code", right_index=True, how="left")
-    maps.add_townships(
-        fmap, shown, {"name": t("activities.col.township", lang),
+    fmap.add_townships(
+        shown, {"name": t("activities.col.township", lang),
                       "activities": t("activities.col.activities", lang),
                       "per_10k_residents": t("activities.col.per_10k", lang),
                       "categories_reached": t("activities.col.categories_reached", lang)},
-        lang, values=act.townships["per_10k_residents"], selected=selected,
+        values=act.townships["per_10k_residents"], selected=selected,
         legend_title=t("activities.legend.intensity", lang),
         name=t("activities.layer.intensity", lang))
     placed = points[points.geometry.notna() & ~points.geometry.is_empty]
     if len(placed):
-        maps.add_heat(fmap, placed, t("activities.layer.heat", lang))
-        maps.add_legend(fmap, t("activities.legend.heat", lang),
+        fmap.add_heat(placed, t("activities.layer.heat", lang))
+        fmap.add_legend(t("activities.legend.heat", lang),
                         list(zip([t(f"activities.heat.{k}", lang) for k in ("low", "mid", "high")],
                                  HEAT_COLOURS, strict=True)))
         popup = {c: t(f"activities.col.{c}", lang) for c in POPUP_COLUMNS}
         popup["township_name"] = t("activities.col.township", lang)
-        maps.add_points(fmap, placed, t("activities.layer.points", lang),
+        fmap.add_points(placed, t("activities.layer.points", lang),
                         {c: popup[c] for c in TOOLTIP_COLUMNS}, popup,
                         color=POINT_COLOUR, radius=POINT_RADIUS,
                         legend_title=t("activities.layer.points", lang))
     chosen = towns[towns["code"].astype(str).isin(selected)]
     if len(chosen):
         # A township filter zooms to it: its points would be one blob at the district's scale.
-        minx, miny, maxx, maxy = chosen.total_bounds
-        fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_bottom_right=LEGEND_ROOM)
-    return maps.finish(fmap)
+        fmap.fit(chosen, padding_bottom_right=LEGEND_ROOM)
+    return fmap.finish()
 
 
 def _kpis(lang: str, act: ActivitySummary, before: ActivitySummary) -> None:
@@ -129,19 +128,17 @@ def _kpis(lang: str, act: ActivitySummary, before: ActivitySummary) -> None:
                    help=t("activities.kpi.empty_help", lang, cells=act.counts.size))
 
 
-def _map(lang: str, f: filters.Filters, act: ActivitySummary,
-         points: gpd.GeoDataFrame) -> None:
+def _map(lang: str, f: filters.Filters, points: gpd.GeoDataFrame) -> None:
     """Draw the map, say how many activities it cannot place, offer it as HTML."""
     st.subheader(t("activities.map", lang))
-    fmap = build_map(act, points, data.map_layer("townships"), data.map_layer("district"),
-                     f.basemap, lang, f.townships)
-    filters.select_township(maps.show(fmap, key="activities_map"))
+    fmap = build_map(lang, f, points=points)
+    filters.select_township(fmap.show(key="activities_map"))
     st.caption(t("activities.map_caption", lang, n=maps.CLUSTER_ABOVE,
                  m=f'{settings.get("map_points_max"):,}'))
     missing = int((points.geometry.isna() | points.geometry.is_empty).sum())
     if missing:
         st.caption(t("activities.no_coords", lang, n=f"{missing:,}"))
-    maps.download(fmap, "tongxin-activities.html", lang)
+    fmap.download("tongxin-activities.html")
 
 
 def _matrix(lang: str, act: ActivitySummary) -> None:
@@ -150,8 +147,8 @@ def _matrix(lang: str, act: ActivitySummary) -> None:
     rows = charts.rows_to_draw(act.counts.eq(0).sum(axis=1), largest=True)
     counts = act.counts.loc[rows].to_numpy()
     # Names go into plotly's labels, which read tags: shown as written.
-    towns = charts.labels(act.townships.loc[rows, "name"])
-    cats = charts.labels(act.categories)
+    towns = escape.labels(act.townships.loc[rows, "name"])
+    cats = escape.labels(act.categories)
     hover = {"town": "%{y}", "cat": "%{x}", "n": "%{z}"}
     blues = [[i / (len(maps.SEQUENTIAL) - 1), c] for i, c in enumerate(maps.SEQUENTIAL)]
     fig = go.Figure([
@@ -214,7 +211,7 @@ def _trend(lang: str, act: ActivitySummary) -> None:
     """Draw activities per month, stacked by category."""
     st.subheader(t("activities.trend", lang))
     months = act.monthly.index.strftime("%Y-%m")
-    fig = go.Figure([go.Bar(x=months, y=act.monthly[cat], name=charts.label(cat),
+    fig = go.Figure([go.Bar(x=months, y=act.monthly[cat], name=escape.label(cat),
                             marker_color=CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)])
                      for i, cat in enumerate(act.categories)])
     fig = charts.styled(fig, height=TREND_HEIGHT)
@@ -252,7 +249,7 @@ def render() -> None:
     if act.total == 0:
         st.info(t("common.empty", lang))
     _kpis(lang, act, before)
-    _map(lang, f, act, points)
+    _map(lang, f, points)
     _matrix(lang, act)
     left, right = st.columns(RANKING_SPLIT)
     with left:

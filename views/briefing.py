@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +12,7 @@ from core import settings
 from core.i18n import t
 from ui import briefing_style
 from ui.briefing_views import VIEWS, Screen, district_name, last_updated
+from ui.escape import html_plain
 from ui.sidebar import current_lang
 
 MIN_SECONDS = 1  # faster rotation than this is a test, not a briefing
@@ -46,12 +46,12 @@ def _top_bar(lang: str, index: int) -> None:
     dots = "".join(f'<span class="{"on" if i == index else ""}"></span>' for i in range(len(VIEWS)))
     following = t(VIEWS[(index + 1) % len(VIEWS)].key, lang)
     st.html(
-        f'<div class="tx-top"><div><span class="tx-title">{html.escape(district_name())}'
-        f'{html.escape(t("briefing.title", lang))}</span> · <span class="tx-view">'
-        f'{html.escape(t(VIEWS[index].key, lang))}</span></div>'
-        f'<div>{html.escape(t("briefing.next", lang, view=following))} '
+        f'<div class="tx-top"><div><span class="tx-title">{html_plain(district_name())}'
+        f'{html_plain(t("briefing.title", lang))}</span> · <span class="tx-view">'
+        f'{html_plain(t(VIEWS[index].key, lang))}</span></div>'
+        f'<div>{html_plain(t("briefing.next", lang, view=following))} '
         f'<span class="tx-dots">{dots}</span></div></div>'
-        f'<div class="tx-foot">{html.escape(t("briefing.clock", lang, date=now.strftime("%Y-%m-%d %H:%M"), updated=last_updated()))}</div>')
+        f'<div class="tx-foot">{html_plain(t("briefing.clock", lang, date=now.strftime("%Y-%m-%d %H:%M"), updated=last_updated()))}</div>')
 
 
 def render() -> None:

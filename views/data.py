@@ -20,7 +20,8 @@ from core.errors import Issue, TongxinError
 from layers.validate import Report
 from layers.template import write_template
 from storage import Backup
-from ui import auth, data, downloads, maps
+from ui import auth, data, downloads
+from ui.escape import markdown_literal
 from ui.sidebar import current_lang
 
 # What a data keeper exports; a Shapefile is several files, so it comes zipped.
@@ -206,7 +207,7 @@ def _upload(lang: str) -> None:
         # Judged by its size before a byte of it is read or saved.
         if issue := too_big(uploaded.name, uploaded.size):
             st.error(t(issue.key, lang, **{**issue.params,
-                                             "file": maps.markdown_literal(uploaded.name)}))
+                                             "file": markdown_literal(uploaded.name)}))
             return
         content = uploaded.getvalue()
         with st.spinner(t("common.computing", lang)):
@@ -221,7 +222,7 @@ def _report(lang: str, entry: dict) -> None:
     report: Report = entry["report"]
     layer = _label(entry["layer"], lang)
     # Alerts and captions read markdown: a file's name (and its CRS's) is shown as written.
-    counts = {"file": maps.markdown_literal(report.file_name), "rows": report.rows, "layer": layer,
+    counts = {"file": markdown_literal(report.file_name), "rows": report.rows, "layer": layer,
               "errors": len(report.errors), "warnings": len(report.warnings)}
     if report.ok:
         st.success(t("data.report_ok", lang, **counts))
@@ -229,7 +230,7 @@ def _report(lang: str, entry: dict) -> None:
         st.error(t("data.report_failed", lang, **counts))
     if report.kind:  # the coordinate system is known only once the rows could be placed
         st.caption(t("data.report_details", lang, kind=report.kind,
-                     crs=maps.markdown_literal(report.crs_label))
+                     crs=markdown_literal(report.crs_label))
                    if report.crs_label else t("data.report_kind", lang, kind=report.kind))
     table = report_table(report, lang)
     if len(table):
@@ -258,7 +259,7 @@ def _import(lang: str, entry: dict) -> None:
             report, backup = import_upload(entry["layer"], entry["name"], entry["content"],
                                            entry["crs"])
     except TongxinError as exc:
-        st.error(f"{t('data.store_error', lang)} {maps.markdown_literal(exc.message(lang))}")
+        st.error(f"{t('data.store_error', lang)} {markdown_literal(exc.message(lang))}")
         return
     if backup is None:
         # The data changed between the check and the click: show the new report.
@@ -306,7 +307,7 @@ def _backups(lang: str) -> None:
         try:
             saved = data.store().restore(chosen, user=auth.actor())
         except TongxinError as exc:
-            st.error(f"{t('data.store_error', lang)} {maps.markdown_literal(exc.message(lang))}")
+            st.error(f"{t('data.store_error', lang)} {markdown_literal(exc.message(lang))}")
             return
         _done("data.restore_done", backup=chosen, saved=saved.id)
 
@@ -347,7 +348,7 @@ def render() -> None:
         if "layer" in params:
             params = {**params, "layer": _label(params["layer"], lang)}
         # Read as markdown: the file's name is shown as written.
-        st.success(t(key, lang, **{k: maps.markdown_literal(v) if isinstance(v, str) else v
+        st.success(t(key, lang, **{k: markdown_literal(v) if isinstance(v, str) else v
                                    for k, v in params.items()}))
     if data.is_demo():
         st.info(t("data.demo_notice", lang))

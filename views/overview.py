@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import settings
+from core.district import district_config
 from core.i18n import t
 from ui import data, filters, maps
+from ui.map_object import Map
 from ui.sidebar import current_lang
 
 TOP_GAPS = 5
@@ -39,25 +40,43 @@ def _kpis(lang: str, f: filters.Filters) -> None:
                      delta=gaps - int((prev_status["status"] != "ok").sum()))
 
 
-def _map(lang: str, f: filters.Filters) -> None:
+def build_map(lang: str, f: filters.Filters) -> Map:
+    """Return the finished overview map: townships, and the district's township stations.
+
+    Parameters
+    ----------
+    lang : str
+        Language of the layer names, legends and tooltips.
+    f : Filters
+        The sidebar's filters (basemap; the filtered townships are outlined).
+
+    Returns
+    -------
+    Map
+        The map, layer control added and scripts localised.
+    """
     towns = data.map_layer("townships")
     demo = t("map.demo_suffix", lang) if data.is_demo() else ""
-    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
-    maps.add_townships(fmap, towns, {"name": t("map.name", lang), "kind": t("map.kind", lang),
-                                     "population": t("map.population", lang) + demo,
-                                     "minority_population":
-                                         t("map.minority_population", lang) + demo},
-                       lang, selected=f.townships)
+    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
+    fmap.add_townships(towns, {"name": t("map.name", lang), "kind": t("map.kind", lang),
+                               "population": t("map.population", lang) + demo,
+                               "minority_population":
+                                   t("map.minority_population", lang) + demo},
+                       selected=f.townships)
     stations = data.layer("workstations")
-    ethnic = stations[stations["kind"] == settings.district().station_kinds[0]]
-    maps.add_points(fmap, ethnic, t("overview.stations", lang),
+    ethnic = stations[stations["kind"] == district_config().township_station_kind]
+    fmap.add_points(ethnic, t("overview.stations", lang),
                     {"name": t("map.name", lang), "kind": t("map.kind", lang)},
                     color=maps.PALETTE[5], radius=7, legend_title=t("overview.stations", lang))
-    maps.finish(fmap)
-    clicked = maps.show(fmap, key="overview_map")
+    return fmap.finish()
+
+
+def _map(lang: str, f: filters.Filters) -> None:
+    fmap = build_map(lang, f)
+    clicked = fmap.show(key="overview_map")
     filters.select_township(clicked)
     st.caption(t("overview.map_caption", lang))
-    maps.download(fmap, "tongxin-overview.html", lang)
+    fmap.download("tongxin-overview.html")
 
 
 def _top_gaps(lang: str, f: filters.Filters) -> None:
@@ -93,11 +112,13 @@ def render() -> None:
     """Draw the overview page."""
     lang = current_lang()
     f = filters.current()
-    st.header(t("overview.heading", lang, district=settings.district().name))
+    st.header(t("overview.heading", lang, district=district_config().name))
     with st.spinner(t("common.computing", lang)):
         _kpis(lang, f)
     _map(lang, f)
     _top_gaps(lang, f)
 
 
-render()
+# Streamlit runs a page as __main__; importing it (build_map) only defines its functions.
+if __name__ == "__main__":
+    render()

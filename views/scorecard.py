@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import folium
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -11,7 +10,8 @@ from analysis.activity import Period
 from analysis.scorecard import KINDS, Rubric, RubricError, load_rubric, scorecard
 from core import settings
 from core.i18n import t
-from ui import charts, data, downloads, filters, maps
+from ui import charts, data, downloads, escape, filters, maps
+from ui.map_object import Map
 from ui.sidebar import current_lang
 
 # The supervision list looks back one year from its day: the activity gap limit
@@ -53,9 +53,9 @@ def score_chart(table: pd.DataFrame, rubric: Rubric, lang: str) -> go.Figure:
     fig = go.Figure()
     unit = t("scorecard.points", lang)
     # Township names are labels plotly would read tags in: shown as written.
-    names = charts.labels(table["name"])
+    names = escape.labels(table["name"])
     for i, ind in enumerate(rubric.indicators):
-        label = charts.label(_label(ind, lang))
+        label = escape.label(_label(ind, lang))
         fig.add_bar(y=names, x=table[ind.name], orientation="h", name=label,
                     marker_color=maps.PALETTE[i % len(maps.PALETTE)],
                     hovertemplate=f"%{{y}} · {label}: %{{x:.2f}} {unit}"
@@ -71,13 +71,37 @@ def score_chart(table: pd.DataFrame, rubric: Rubric, lang: str) -> go.Figure:
                          height=height)
 
 
-def score_map(table: pd.DataFrame, rubric: Rubric, lang: str,
-              f: filters.Filters) -> folium.Map:
-    """Return the finished map of townships coloured by score (the whole district's ``table``).
+def build_map(lang: str, f: filters.Filters, *, table: pd.DataFrame | None = None) -> Map:
+    """Return the finished map of townships coloured by score (the whole district's).
 
     The tooltip gives the score, the rank and each indicator's points; the townships chosen
     in ``f`` are outlined, on ``f``'s basemap.
+
+    Parameters
+    ----------
+    lang : str
+        Language.
+    f : Filters
+        The sidebar's filters: the scores of their period on their day (``as_of``), every
+        township's; the basemap; the filtered townships are outlined.
+    table : pandas.DataFrame, optional
+        That scorecard (:func:`analysis.scorecard.scorecard` with the configured rubric),
+        when the page has it already (at province scale it takes a tenth of a second to make
+        again).
+
+    Returns
+    -------
+    Map
+        The finished map.
+
+    Raises
+    ------
+    RubricError
+        When the configured rubric is not valid (the page says so before it draws the map).
     """
+    rubric = load_rubric()
+    if table is None:
+        table = scorecard(data.score_inputs(f.period, f.as_of), rubric)
     towns = data.map_layer("townships").copy()
     codes = towns["code"].astype(str)
     total = f"{rubric.total:g}"
@@ -93,11 +117,11 @@ def score_map(table: pd.DataFrame, rubric: Rubric, lang: str,
         towns[ind.name] = codes.map(table[ind.name]).map(lambda v: f"{v:.2f}",
                                                           na_action="ignore")
         fields[ind.name] = _label(ind, lang)
-    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
-    maps.add_townships(fmap, towns, fields, lang, values=table["score"],
+    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
+    fmap.add_townships(towns, fields, values=table["score"],
                        legend_title=t("scorecard.map_legend", lang),
                        name=t("scorecard.map_layer", lang), selected=f.townships)
-    return maps.finish(fmap)
+    return fmap.finish()
 
 
 def supervision_frame(items: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -130,9 +154,9 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
     best, worst = shown.iloc[0], shown.iloc[-1]
     # The delta line reads markdown: the township's name is shown as written.
     kpi[2].metric(t("scorecard.best", lang), f"{best['score']:.2f}",
-                  maps.markdown_literal(best["name"]), delta_color="off", delta_arrow="off")
+                  escape.markdown_literal(best["name"]), delta_color="off", delta_arrow="off")
     kpi[3].metric(t("scorecard.worst", lang), f"{worst['score']:.2f}",
-                  maps.markdown_literal(worst["name"]), delta_color="off", delta_arrow="off")
+                  escape.markdown_literal(worst["name"]), delta_color="off", delta_arrow="off")
     st.subheader(t("scorecard.table_heading", lang))
     headers = _headers(rubric, lang)
     # On screen the headers are short, the points in their tooltips, so that every indicator
@@ -155,10 +179,10 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
         charts.say_rows_drawn("scorecard.chart_some", lang, len(rows), len(shown))
     with right:
         st.markdown(f"**{t('scorecard.map_heading', lang)}**")
-        fmap = score_map(table, rubric, lang, f)
-        filters.select_township(maps.show(fmap, key="scorecard_map"))
+        fmap = build_map(lang, f, table=table)
+        filters.select_township(fmap.show(key="scorecard_map"))
         st.caption(t("scorecard.map_caption", lang))
-        maps.download(fmap, "tongxin-scorecard.html", lang)
+        fmap.download("tongxin-scorecard.html")
 
 
 def _table_height(rows: int) -> int:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from itertools import cycle
 
-import folium
 import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import settings
+from core.district import district_config
 from core.i18n import t
-from ui import charts, data, downloads, filters, maps
+from ui import charts, data, downloads, escape, filters, maps
+from ui.map_object import Map
 from ui.sidebar import current_lang
 
 # One colour per religion in district.toml order; black is kept for the "not covered" ring.
@@ -42,7 +42,7 @@ def _town_names() -> dict[str, str]:
 
 def religion_colours() -> dict[str, str]:
     """Return ``{religion: colour}`` for the district's configured religions."""
-    return dict(zip(settings.district().religions, cycle(RELIGION_COLOURS)))
+    return dict(zip(district_config().religions, cycle(RELIGION_COLOURS)))
 
 
 def venue_table() -> gpd.GeoDataFrame:
@@ -77,13 +77,13 @@ def _kpis(lang: str, venues: pd.DataFrame) -> None:
     cols[1].metric(t("sites.covered", lang), covered)
     cols[2].metric(t("sites.uncovered", lang), len(venues) - covered)
     cols[3].metric(t("sites.rate", lang), f"{covered / len(venues):.1%}")
-    religions = settings.district().religions
+    religions = district_config().religions
     for column, religion in zip(st.columns(len(religions)), religions, strict=True):
         column.metric(t("sites.religion_count", lang, religion=religion),
                       int((venues["religion"] == religion).sum()))
 
 
-def build_map(lang: str, f: filters.Filters) -> folium.Map:
+def build_map(lang: str, f: filters.Filters) -> Map:
     """Return the finished venues map: townships outlined, venues by religion, gaps ringed.
 
     Parameters
@@ -95,29 +95,29 @@ def build_map(lang: str, f: filters.Filters) -> folium.Map:
 
     Returns
     -------
-    folium.Map
+    Map
         The map, layer control added and scripts localised.
     """
     towns = data.map_layer("townships")
     venues = venue_table()
     counts = venues["township_code"].astype(str).value_counts()
-    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
-    maps.add_townships(fmap, towns.assign(venues=towns["code"].astype(str).map(counts)
-                                          .fillna(0).astype(int)),
+    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
+    fmap.add_townships(towns.assign(venues=towns["code"].astype(str).map(counts)
+                                    .fillna(0).astype(int)),
                        {"name": t("map.name", lang), "kind": t("map.kind", lang),
-                        "venues": t("sites.col_venues", lang)}, lang, selected=f.townships)
+                        "venues": t("sites.col_venues", lang)}, selected=f.townships)
     popup = _labels(lang, "name", "religion", "township", "address", "approved_on", "serving",
                     "distance", "nearest")
     uncovered = venues[~venues["covered"]]
     if len(uncovered):
-        maps.add_points(fmap, uncovered, t("sites.layer_uncovered", lang),
+        fmap.add_points(uncovered, t("sites.layer_uncovered", lang),
                         _labels(lang, "name", "religion"), popup, color=UNCOVERED_COLOUR,
                         radius=UNCOVERED_RADIUS, legend_title=t("sites.legend_uncovered", lang))
-    maps.add_points(fmap, venues, t("sites.layer_venues", lang),
+    fmap.add_points(venues, t("sites.layer_venues", lang),
                     _labels(lang, "name", "religion", "serving"), popup, color_by="religion",
                     colors=religion_colours(), radius=VENUE_RADIUS,
                     legend_title=t("sites.legend_religion", lang))
-    return maps.finish(fmap)
+    return fmap.finish()
 
 
 def _chart(lang: str, venues: pd.DataFrame) -> None:
@@ -128,8 +128,8 @@ def _chart(lang: str, venues: pd.DataFrame) -> None:
     everyone = len(counts)
     counts = counts.loc[charts.rows_to_draw(counts.sum(axis=1), largest=True)]
     # Names go into plotly's labels, which read tags: shown as written.
-    fig = go.Figure([go.Bar(x=charts.labels(names.get(c, c) for c in counts.index),
-                            y=counts[religion], name=charts.label(religion), marker_color=colour)
+    fig = go.Figure([go.Bar(x=escape.labels(names.get(c, c) for c in counts.index),
+                            y=counts[religion], name=escape.label(religion), marker_color=colour)
                      for religion, colour in religion_colours().items()
                      if religion in counts.columns])
     fig.update_layout(barmode="stack", yaxis_title=t("sites.chart_count", lang),
@@ -179,7 +179,7 @@ def render() -> None:
     st.header(t("sites.heading", lang))
     if f.townships:
         st.caption(t("common.filtered_to", lang,
-                     what="、".join(maps.markdown_literal(names.get(c, c))
+                     what="、".join(escape.markdown_literal(names.get(c, c))
                                              for c in f.townships)))
     with st.spinner(t("common.computing", lang)):
         venues = f.township_rows(venue_table())
@@ -190,11 +190,11 @@ def render() -> None:
         st.caption(t("sites.intro", lang))
         _kpis(lang, venues)
     # The map stays on an empty filter: the district and its townships, so a click can widen it.
-    clicked = maps.show(fmap, key="sites_map")
+    clicked = fmap.show(key="sites_map")
     # Only a township's code filters; a click on a venue carries no township code.
     filters.select_township(clicked if clicked in names else None)
     st.caption(t("sites.map_caption", lang))
-    maps.download(fmap, "tongxin-sites.html", lang)
+    fmap.download("tongxin-sites.html")
     if venues.empty:
         return
     _chart(lang, venues)

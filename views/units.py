@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import folium
 import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
@@ -11,7 +10,8 @@ import streamlit as st
 from analysis.units import STATUSES, unit_counts, unit_gaps
 from core import settings
 from core.i18n import t
-from ui import charts, data, downloads, filters, maps
+from ui import charts, data, downloads, escape, filters, maps
+from ui.map_object import Map
 from ui.sidebar import current_lang
 
 # Status colours, most severe first (Okabe-Ito, colour-blind safe): the "bad" vermilion for
@@ -84,34 +84,36 @@ def _table(status: pd.DataFrame, lang: str, shown: bool = False) -> gpd.GeoDataF
     return gpd.GeoDataFrame(frame, geometry=ledger.geometry.to_numpy(), crs=units.crs)
 
 
-def build_map(table: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, district: gpd.GeoDataFrame,
-              basemap: str, lang: str, selected: tuple[str, ...] = ()) -> folium.Map:
+def build_map(lang: str, f: filters.Filters, *,
+              table: gpd.GeoDataFrame | None = None) -> Map:
     """Return the map of units coloured by status over the township outlines.
 
     Parameters
     ----------
-    table : geopandas.GeoDataFrame
-        Units as :func:`_table` returns them; rows without a point are not drawn.
-    towns, district : geopandas.GeoDataFrame
-        Township polygons and the district boundary.
-    basemap : str
-        Basemap key.
     lang : str
         Language.
-    selected : tuple of str
-        Township codes to outline (the filter).
+    f : Filters
+        The sidebar's filters: the units of their townships on their day (``as_of``), the
+        basemap; the filtered townships are outlined.
+    table : geopandas.GeoDataFrame, optional
+        Those units as :func:`_table` returns them for the screen, when the page has them
+        already (at province scale they take a tenth of a second to make again); rows
+        without a point are not drawn.
 
     Returns
     -------
-    folium.Map
+    Map
         The finished map.
     """
-    fmap = maps.base_map(district, basemap, lang)
-    maps.add_townships(fmap, towns, {"name": t("units.col.township", lang),
-                                     "kind": t("map.kind", lang)}, lang, selected=selected)
+    if table is None:
+        table = _table(f.township_rows(data.units(f.as_of)), lang, shown=True)
+    towns, selected = data.map_layer("townships"), f.townships
+    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
+    fmap.add_townships(towns, {"name": t("units.col.township", lang),
+                               "kind": t("map.kind", lang)}, selected=selected)
     placed = table[table.geometry.notna() & ~table.geometry.is_empty]
     popup = {c: t(f"units.col.{k}", lang) for c, k in LIST_COLUMNS.items()}
-    maps.add_points(fmap, placed, t("units.layer", lang),
+    fmap.add_points(placed, t("units.layer", lang),
                     {c: popup[c] for c in TOOLTIP_COLUMNS}, popup, color_by="status",
                     colors=STATUS_COLOURS, radius=UNIT_RADIUS,
                     legend_title=t("units.legend", lang) if len(placed) else None,
@@ -120,10 +122,8 @@ def build_map(table: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, district: gpd.Ge
     # rather than the whole district.
     focus = placed if len(placed) else towns[towns["code"].astype(str).isin(selected)]
     if len(focus):
-        minx, miny, maxx, maxy = focus.total_bounds
-        fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=FIT_TOP_LEFT,
-                        padding_bottom_right=FIT_BOTTOM_RIGHT)
-    return maps.finish(fmap)
+        fmap.fit(focus, padding_top_left=FIT_TOP_LEFT, padding_bottom_right=FIT_BOTTOM_RIGHT)
+    return fmap.finish()
 
 
 def _gap_counts(status: pd.DataFrame) -> dict[str, int]:
@@ -154,15 +154,14 @@ def _kpis(lang: str, status: pd.DataFrame, before: pd.DataFrame) -> None:
 def _map(lang: str, f: filters.Filters, table: gpd.GeoDataFrame) -> None:
     """Draw the map, name the units it cannot place, offer it as HTML."""
     st.subheader(t("units.map", lang))
-    fmap = build_map(table, data.map_layer("townships"), data.map_layer("district"),
-                     f.basemap, lang, f.townships)
-    filters.select_township(maps.show(fmap, key="units_map"))
+    fmap = build_map(lang, f, table=table)
+    filters.select_township(fmap.show(key="units_map"))
     st.caption(t("units.map_caption", lang))
     unplaced = table[table.geometry.isna() | table.geometry.is_empty]
     if len(unplaced):
         st.caption(t("units.no_coords", lang, n=len(unplaced)))
         st.text(t("units.list_sep", lang).join(unplaced["name"].astype(str)))
-    maps.download(fmap, "tongxin-units.html", lang)
+    fmap.download("tongxin-units.html")
 
 
 def _gaps(lang: str, status: pd.DataFrame, table: gpd.GeoDataFrame) -> None:
@@ -197,7 +196,7 @@ def _counts(lang: str, status: pd.DataFrame) -> None:
         drawn = counts.loc[charts.rows_to_draw(counts["never"], largest=True)] if by_town \
             else counts
         # Names go into plotly's labels, which read tags: shown as written.
-        fig = go.Figure([go.Bar(y=charts.labels(groups[drawn.index]), x=drawn[s],
+        fig = go.Figure([go.Bar(y=escape.labels(groups[drawn.index]), x=drawn[s],
                                 name=_status_label(s, lang), orientation="h",
                                 marker_color=STATUS_COLOURS[s])
                          for s in STATUSES])

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from itertools import cycle
 
-import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from analysis.coverage import Coverage, station_radii
 from analysis.siting import SitingProposal
-from core import settings
+from core.district import district_config
 from core.i18n import t
-from ui import data, downloads, filters, maps
+from ui import data, downloads, escape, filters, maps
+from ui.map_object import Map
 from ui.sidebar import current_lang
 
 # Siting: an office weighs a handful of new stations at a time; 20 is more than a district
 # builds in years, and 3 is a plausible year's budget.
 K_MIN, K_MAX, K_DEFAULT = 0, 20, 3
-# The analysis proposes the community service point (the second configured kind) by default.
-DEFAULT_KIND_INDEX = 1
 # Station kinds in district.toml order: none is the green or red of covered/uncovered communities.
 KIND_COLOURS = (maps.PALETTE[0], maps.PALETTE[1], maps.PALETTE[3], maps.PALETTE[4])
 PROPOSAL_COLOUR = maps.PALETTE[7]  # black: stands apart from every existing station
@@ -41,7 +39,7 @@ def _town_names() -> dict[str, str]:
 
 
 def _kind_colours() -> dict[str, str]:
-    return dict(zip(settings.district().station_kinds, cycle(KIND_COLOURS)))
+    return dict(zip(district_config().station_kinds, cycle(KIND_COLOURS)))
 
 
 def _rate(part: float, whole: float) -> float:
@@ -51,7 +49,7 @@ def _rate(part: float, whole: float) -> float:
 
 def _kpis(lang: str, f: filters.Filters, towns: pd.DataFrame) -> None:
     stations = f.township_rows(data.layer("workstations"))
-    kinds = settings.district().station_kinds
+    kinds = district_config().station_kinds
     for column, kind in zip(st.columns(len(kinds)), kinds, strict=True):
         column.metric(t("workstations.kind_count", lang, kind=kind),
                       int((stations["kind"] == kind).sum()))
@@ -94,7 +92,8 @@ def proposal_table(proposal: SitingProposal) -> pd.DataFrame:
         after=after.round().astype(int))
 
 
-def build_map(lang: str, f: filters.Filters, proposal: SitingProposal) -> folium.Map:
+def build_map(lang: str, f: filters.Filters, *, k: int = K_DEFAULT,
+              proposal_kind: str | None = None) -> Map:
     """Return the finished coverage map: townships, service areas, communities, proposals.
 
     Parameters
@@ -103,24 +102,28 @@ def build_map(lang: str, f: filters.Filters, proposal: SitingProposal) -> folium
         Language of the layer names, legends and popups.
     f : Filters
         The sidebar's filters (basemap; the filtered townships are outlined).
-    proposal : SitingProposal
-        The siting proposal to draw.
+    k : int
+        How many new stations the siting proposal drawn has (the page's siting control).
+    proposal_kind : str, optional
+        Their kind (the page's other siting control); the district's default proposal kind
+        when omitted.
 
     Returns
     -------
-    folium.Map
+    Map
         The map, layer control added and scripts localised.
     """
+    proposal = data.siting(int(k), proposal_kind or district_config().default_proposal_kind)
     cov, names = data.coverage(), _town_names()
     towns, stations = data.map_layer("townships"), data.layer("workstations")
     demo = t("map.demo_suffix", lang) if data.is_demo() else ""
     rates = cov.townships["minority_rate"] * PERCENT
-    fmap = maps.base_map(data.map_layer("district"), f.basemap, lang)
-    maps.add_townships(
-        fmap, towns.assign(rate=towns["code"].astype(str).map(rates).round(1)),
+    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
+    fmap.add_townships(
+        towns.assign(rate=towns["code"].astype(str).map(rates).round(1)),
         {"name": t("map.name", lang), "kind": t("map.kind", lang),
          "minority_population": t("map.minority_population", lang) + demo,
-         "rate": t("workstations.legend_choropleth", lang)}, lang, values=rates,
+         "rate": t("workstations.legend_choropleth", lang)}, values=rates,
         legend_title=t("workstations.legend_choropleth", lang),
         name=t("workstations.layer_choropleth", lang), selected=f.townships)
     colours, radii = _kind_colours(), station_radii(stations, towns)
@@ -129,13 +132,13 @@ def build_map(lang: str, f: filters.Filters, proposal: SitingProposal) -> folium
         if chosen.any():
             # Only the township stations' areas start visible: all four kinds overlap into
             # a tangle in the dense urban north. The others are a tick away.
-            maps.add_service_areas(fmap, stations[chosen], radii[chosen],
+            fmap.add_service_areas(stations[chosen], radii[chosen],
                                    t("workstations.layer_areas", lang, kind=kind), color=colour,
-                                   show=kind == settings.district().station_kinds[0])
+                                   show=kind == district_config().township_station_kind)
     _add_communities(fmap, lang, cov, names, covered=True)
     shown = stations.assign(township=stations["township_code"].astype(str).map(names),
                             radius_m=radii.round().astype(int))
-    maps.add_points(fmap, shown, t("workstations.layer_stations", lang),
+    fmap.add_points(shown, t("workstations.layer_stations", lang),
                     _labels(lang, "name", "kind"),
                     _labels(lang, "name", "kind", "township", "address", "staff", "contact",
                             "phone", "radius_m"),
@@ -145,19 +148,19 @@ def build_map(lang: str, f: filters.Filters, proposal: SitingProposal) -> folium
     props = proposal_table(proposal)
     if len(props):
         points = gpd.GeoDataFrame(props, geometry="geometry", crs=proposal.proposals.crs)
-        maps.add_service_areas(fmap, points, points["radius_m"].to_numpy(),
+        fmap.add_service_areas(points, points["radius_m"].to_numpy(),
                                t("workstations.layer_proposal_areas", lang),
                                color=PROPOSAL_COLOUR)
-        maps.add_points(fmap, points, t("workstations.layer_proposals", lang),
+        fmap.add_points(points, t("workstations.layer_proposals", lang),
                         _labels(lang, "rank", "place", "added"),
                         _labels(lang, "rank", "place", "township", "radius_m", "added",
                                 "reached", "before", "after"),
                         color=PROPOSAL_COLOUR, radius=PROPOSAL_RADIUS,
                         legend_title=t("workstations.legend_proposals", lang))
-    return maps.finish(fmap)
+    return fmap.finish()
 
 
-def _add_communities(fmap: folium.Map, lang: str, cov: Coverage, names: dict[str, str],
+def _add_communities(fmap: Map, lang: str, cov: Coverage, names: dict[str, str],
                      covered: bool) -> None:
     communities = data.layer("communities")
     table = cov.communities.reindex(communities["code"].astype(str))
@@ -167,7 +170,7 @@ def _add_communities(fmap: folium.Map, lang: str, cov: Coverage, names: dict[str
         distance=table["nearest_distance_m"].round().astype("Int64").to_numpy())
     # Covered and uncovered are two layers: the gaps drawn larger and on top of the stations,
     # and either can be switched off. One legend explains both.
-    maps.add_points(fmap, shown[shown["covered"] == covered],
+    fmap.add_points(shown[shown["covered"] == covered],
                     t(f"workstations.layer_{'covered' if covered else 'uncovered'}", lang),
                     _labels(lang, "name", "township", "minority_population", "covered"),
                     _labels(lang, "name", "township", "kind", "key_community", "population",
@@ -175,7 +178,7 @@ def _add_communities(fmap: folium.Map, lang: str, cov: Coverage, names: dict[str
                     color=maps.GOOD if covered else maps.BAD,
                     radius=COMMUNITY_RADIUS if covered else UNCOVERED_RADIUS)
     if not covered:
-        maps.add_legend(fmap, t("workstations.legend_communities", lang),
+        fmap.add_legend(t("workstations.legend_communities", lang),
                         [(t("workstations.covered", lang), maps.GOOD),
                          (t("workstations.uncovered", lang), maps.BAD)], shape="circle")
 
@@ -250,7 +253,7 @@ def render() -> None:
     st.header(t("workstations.heading", lang))
     if f.townships:
         st.caption(t("common.filtered_to", lang,
-                     what="、".join(maps.markdown_literal(names.get(c, c))
+                     what="、".join(escape.markdown_literal(names.get(c, c))
                                              for c in f.townships)))
     with st.spinner(t("common.computing", lang)):
         towns = f.township_rows(data.coverage().townships.reset_index(), "code")
@@ -260,25 +263,25 @@ def render() -> None:
     st.caption(t("workstations.intro", lang))
     _kpis(lang, f, towns)
     st.subheader(t("workstations.siting_heading", lang))
-    kinds = list(settings.district().station_kinds)
+    kinds = list(district_config().station_kinds)
     left, middle, right = st.columns([1, 2, 3])
     k = left.number_input(t("workstations.siting_k", lang), min_value=K_MIN, max_value=K_MAX,
                           value=K_DEFAULT, step=1, key="ws_k")
     kind = middle.selectbox(t("workstations.siting_kind", lang), kinds, key="ws_kind",
-                            index=min(DEFAULT_KIND_INDEX, len(kinds) - 1))
+                            index=kinds.index(district_config().default_proposal_kind))
     right.caption(t("workstations.siting_help", lang))
     with st.spinner(t("common.computing", lang)):
         proposal = data.siting(int(k), kind)
-        fmap = build_map(lang, f, proposal)
+        fmap = build_map(lang, f, k=int(k), proposal_kind=kind)
     if len(proposal.proposals):
         st.write(t("workstations.siting_summary", lang, n=len(proposal.proposals), kind=kind,
                    before=f"{proposal.uncovered_before:,.0f}",
                    after=f"{proposal.uncovered_after:,.0f}"))
-    clicked = maps.show(fmap, key="workstations_map", height=MAP_HEIGHT)
+    clicked = fmap.show(key="workstations_map", height=MAP_HEIGHT)
     # Only a township's code filters; a click on a point carries no township code.
     filters.select_township(clicked if clicked in names else None)
     st.caption(t("workstations.map_caption", lang))
-    maps.download(fmap, "tongxin-workstations.html", lang)
+    fmap.download("tongxin-workstations.html")
     _tables(lang, f, towns)
     _proposals(lang, f, proposal, int(k))
 
