@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ _DAY = pd.Timedelta(days=1)
 _UNIT = "datetime64[ms]"
 _NAT = np.iinfo(np.int64).min
 
-DateLike = pd.Timestamp | dt.date | dt.datetime | np.datetime64 | str
+DateLike: TypeAlias = pd.Timestamp | dt.date | dt.datetime | np.datetime64 | str
 
 
 def _day(value: DateLike) -> pd.Timestamp:
@@ -47,6 +48,7 @@ class Period:
     end: pd.Timestamp
 
     def __post_init__(self) -> None:
+        """Make both ends days (midnight) and check that it does not end before it starts."""
         # Frozen, so coerce through object.__setattr__: Period("2024-01-01", ...) is a period of
         # days however its ends were given.
         start, end = _day(self.start), _day(self.end)
@@ -237,7 +239,7 @@ def _empty_cells(counts: pd.DataFrame, names: pd.Series, last_before: np.ndarray
     flat = np.flatnonzero(zero)
     before = last_before[flat]
     never = np.isnat(before)
-    end = np.datetime64(period.end, "D")
+    end: np.datetime64[dt.date] = np.datetime64(period.end, "D")
     days = (end - before.astype("datetime64[D]")).astype(np.int64)
     days = np.where(never, 0, days)
     # lexsort's last key sorts first: never-reached cells, then the longest without; ties keep

@@ -1,4 +1,4 @@
-"""Station coverage: which communities, venues and minority residents lie within a station's reach."""
+"""Station coverage: which communities, venues and minority residents a station reaches."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pandas as pd
 import shapely
 
 from analysis.metric import to_metric
-from core.district import district_config
-from core.district import DistrictConfig
+from core.district import DistrictConfig, district_config
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,10 @@ def _cover_communities(communities: gpd.GeoDataFrame, stations: gpd.GeoDataFrame
     is_polygon = np.array([g is not None and g.geom_type in ("Polygon", "MultiPolygon")
                            for g in geoms])
     share = np.zeros(len(geoms))
-    point_i, _ = _within_reach(np.where(is_polygon, None, geoms), station_xy, radii)
+    # numpy's stub reads np.where(c, None, y) as the one-argument form; it is the three-argument
+    # one (an object array with None where the polygons were).
+    point_i, _ = _within_reach(np.where(is_polygon, None, geoms),  # type: ignore[arg-type]
+                               station_xy, radii)
     share[np.unique(point_i)] = 1.0
     if is_polygon.any():
         share[is_polygon] = _polygon_share(geoms[is_polygon], station_xy, radii)

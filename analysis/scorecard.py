@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard, cast
 
 import pandas as pd
 
@@ -289,7 +289,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
     return rubric
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -305,7 +305,9 @@ def _parse_rubric(raw: dict) -> tuple[Rubric, list[str]]:
         problems.append("no [[indicator]] tables: add one per indicator with name, weight, "
                         f"label and label_en; known names: {', '.join(INDICATORS)}")
         entries = []
-    indicators, seen, weights = [], set(), []
+    indicators: list[RubricIndicator] = []
+    seen: set[str] = set()
+    weights: list[float] = []
     for i, entry in enumerate(entries, start=1):
         indicator = _parse_indicator(i, entry, seen, problems)
         if indicator is not None:
@@ -313,10 +315,10 @@ def _parse_rubric(raw: dict) -> tuple[Rubric, list[str]]:
         if isinstance(entry, dict) and _is_number(entry.get("weight")):
             weights.append(float(entry["weight"]))
     # The sum only means something when every entry has a numeric weight.
-    if _is_number(total) and entries and len(weights) == len(entries):
-        if abs(sum(weights) - total) > _TOLERANCE:
-            problems.append(f"the weights add up to {sum(weights):g}, not total = {total:g}: "
-                            "change the weights (or total) so that they match")
+    if (_is_number(total) and entries and len(weights) == len(entries)
+            and abs(sum(weights) - total) > _TOLERANCE):
+        problems.append(f"the weights add up to {sum(weights):g}, not total = {total:g}: "
+                        "change the weights (or total) so that they match")
     return Rubric(float(total) if _is_number(total) else 0.0, tuple(indicators)), problems
 
 
@@ -352,7 +354,9 @@ def _parse_indicator(i: int, entry: Any, seen: set[str],
             ok = False
     if not ok:
         return None
-    return RubricIndicator(str(name), float(weight), entry["label"], entry["label_en"])
+    # Every check passed, so the weight is present and a positive number.
+    return RubricIndicator(str(name), float(cast(float, weight)), entry["label"],
+                           entry["label_en"])
 
 
 # --- scorecard and supervision -----------------------------------------------------------

@@ -11,10 +11,9 @@ import shapely
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from analysis.metric import to_metric
 from analysis.coverage import Coverage
-from core.district import district_config
-from core.district import DistrictConfig
+from analysis.metric import to_metric
+from core.district import DistrictConfig, district_config
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ class AccountStore:
             raise AccountError("auth.exists", user=username)
         if role == "display":
             secret = secrets.token_urlsafe(24)
-        self._check_password(secret)
+        secret = self._check_password(secret)
         account = Account(username, role, _hash(secret), name, email, False, _now(), _now())
         self._save([*self.all(), account])
         self._audit({"action": "account_add", "account": username, "role": role, "user": actor})
@@ -152,7 +152,7 @@ class AccountStore:
         account = self.get(username)
         if account.role == "display":
             secret = secrets.token_urlsafe(24)
-        self._check_password(secret)
+        secret = self._check_password(secret)
         account = replace(account, secret_hash=_hash(secret), updated=_now())
         self._put(account)
         self._audit({"action": "account_reset", "account": username, "user": actor})
@@ -188,9 +188,11 @@ class AccountStore:
         return None
 
     @staticmethod
-    def _check_password(secret: str | None) -> None:
+    def _check_password(secret: str | None) -> str:
+        # Returns the password it accepted, so that callers hold a ``str`` from here on.
         if not secret or len(secret) < MIN_PASSWORD:
             raise AccountError("auth.weak_password", minimum=MIN_PASSWORD)
+        return secret
 
     def _put(self, account: Account) -> None:
         self._save([account if a.username == account.username else a for a in self.all()])

@@ -37,12 +37,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.activity import Period, activity_summary  # noqa: E402
-from analysis.coverage import station_coverage  # noqa: E402
-from analysis.scorecard import ScoreInputs, load_rubric, scorecard, supervision_list  # noqa: E402
-from analysis.siting import propose_stations  # noqa: E402
-from analysis.units import unit_counts, unit_gaps, unit_status  # noqa: E402
-from benchmarks.synthetic import _demo, synthetic_district  # noqa: E402
+from analysis.activity import Period, activity_summary
+from analysis.coverage import station_coverage
+from analysis.scorecard import ScoreInputs, load_rubric, scorecard, supervision_list
+from analysis.siting import propose_stations
+from analysis.units import unit_counts, unit_gaps, unit_status
+from benchmarks.synthetic import _demo, synthetic_district
 
 AS_OF = pd.Timestamp("2026-10-31")
 PERIOD = Period.between("2025-11-01", "2026-10-31")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, streamlit_server  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, streamlit_server
 
 # Views in ui.briefing_views.VIEWS. Importing it outside a running app only logs warnings, so
 # the count is written here and checked against the page's dots (one per view) at start.
@@ -300,10 +301,8 @@ def watchdog(seconds: float) -> threading.Timer:
         # A hung page can block a Playwright call with no timeout of its own: stop regardless.
         print(f"briefing_soak: gave up after {seconds:.0f} s", file=sys.stderr, flush=True)
         for pid in child_pids():  # the server and Playwright's driver (which takes Chromium)
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
-            except OSError:
-                pass
         os._exit(2)
 
     timer = threading.Timer(seconds, give_up)

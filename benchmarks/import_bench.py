@@ -15,8 +15,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.district import district_config
-from core import settings  # noqa: E402
-from storage.gpkg import GeoPackageStore  # noqa: E402
+from storage.gpkg import GeoPackageStore
 
 
 def make_ledger(store: GeoPackageStore, rows: int, out: Path, seed: int = 7) -> Path:

@@ -47,7 +47,7 @@ from urllib.parse import parse_qsl, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 # url path (with its query), whether it draws a map.
 PAGES = [("", True), ("workstations", True), ("activities", True), ("units", True),

@@ -1,4 +1,4 @@
-"""Time every page on the demo: the server's warm script run, and the browser's time to a drawn map."""
+"""Time every demo page: the server's warm script run, and the browser's time to a drawn map."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import (CHROMIUM, CHROMIUM_ARGS, map_painted,  # noqa: E402
-                           streamlit_server)
-from tests.conftest import ROOT  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, map_painted, streamlit_server
+from tests.conftest import ROOT
 
 PAGES = {"views/overview.py": ("", True), "views/workstations.py": ("workstations", True),
          "views/activities.py": ("activities", True), "views/units.py": ("units", True),

@@ -19,8 +19,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.coverage import station_radii  # noqa: E402
-from ui.filters import LAST_12, _period  # noqa: E402
+from analysis.coverage import station_radii
+from ui.filters import LAST_12, _period
 
 
 def _read(path: Path, layer: str) -> gpd.GeoDataFrame:

@@ -50,11 +50,11 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.metric import metric_crs  # noqa: E402
+from analysis.metric import metric_crs
+from core import settings
 from core.district import district_config
-from core import settings  # noqa: E402
-from layers import LAYERS  # noqa: E402
-from storage.gpkg import GeoPackageStore, create_dataset  # noqa: E402
+from layers import LAYERS
+from storage.gpkg import GeoPackageStore, create_dataset
 
 ACTIVITY_CAP = 300_000
 """Most activities a synthetic district holds; above it each copy is thinned evenly."""

@@ -11,13 +11,15 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from core import config
 from core.errors import ConfigError
 from core.i18n import LANGUAGES, lang_or_default, t
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+_ParserT = TypeVar("_ParserT", bound=argparse.ArgumentParser)
 
 
 class UsageError(Exception):
@@ -78,7 +80,8 @@ class CommandLine:
         """Return the parser in ``lang``: ``--lang`` before or after any subcommand."""
         parser = Parser(prog=self.prog, description=t(self.description, lang), lang=lang)
         parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.help_lang", lang))
-        sub = parser.add_subparsers(dest="command", required=True,
+        # argparse only calls parser_class; typeshed wants a class, not a partial of one.
+        sub = parser.add_subparsers(dest="command", required=True,  # type: ignore[call-overload]
                                     parser_class=functools.partial(Parser, lang=lang))
         self.arguments(sub, lang)
         return lang_on_every_command(parser)
@@ -130,7 +133,7 @@ def early_lang(argv: Sequence[str]) -> str:
     return lang_or_default(None)
 
 
-def lang_on_every_command(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def lang_on_every_command(parser: _ParserT) -> _ParserT:
     """Let ``--lang`` follow any command too (``status --lang en``), not only precede it.
 
     Parameters
@@ -144,7 +147,8 @@ def lang_on_every_command(parser: argparse.ArgumentParser) -> argparse.ArgumentP
         The same parser.
     """
     for action in parser._subparsers._group_actions if parser._subparsers else ():
-        for command in action.choices.values():
+        # The subparsers group holds _SubParsersAction only: its choices are a dict of parsers.
+        for command in action.choices.values():  # type: ignore[union-attr]
             if "--lang" not in command._option_string_actions:
                 # SUPPRESS as default too: a command's own default must not hide a --lang
                 # given before it (early_lang reads it either way).

@@ -9,7 +9,8 @@ TOWNSHIP_REF = Column(
     aliases=("所属街道", "所属乡镇", "乡镇街道", "乡镇(街道)", "街道(乡镇)", "所在乡镇(街道)",
              "所在街道", "所在乡镇", "乡镇", "街道", "街镇", "township", "street",
              "所属乡镇(街道)代码", "乡镇代码", "街道代码"),
-    help="乡镇或街道的名称或统计代码；名称可带或不带“街道/镇/乡”，如“西园”或“西园街道”或 620103001。",
+    help="乡镇或街道的名称或统计代码；名称可带或不带“街道/镇/乡”，"
+         "如“西园”或“西园街道”或 620103001。",
     help_en="Name or statistical code of the township/street; the 街道/镇/乡 suffix is optional.",
     example="西园街道",
 )
@@ -18,7 +19,8 @@ COMMUNITY_REF = Column(
     "community_code", "所属社区(村)", "Community", ref="communities",
     aliases=("社区", "村(社区)", "社区(村)", "所在社区", "所属社区", "所属村", "村居", "community",
              "社区代码", "村代码"),
-    help="社区或村的名称或统计代码（可不填）。", help_en="Name or code of the community/village (optional).",
+    help="社区或村的名称或统计代码（可不填）。",
+    help_en="Name or code of the community/village (optional).",
     example="下西园社区居委会",
 )
 

@@ -65,7 +65,11 @@ def to_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         if isinstance(value, (dt.datetime, pd.Timestamp)):
-            return value.date().isoformat() if value == value.normalize() else value.isoformat()
+            # A date-time cell in a text column (an Excel date in 备注): a day when it is
+            # midnight, else the moment. openpyxl gives datetime, pandas Timestamp.
+            stamp = pd.Timestamp(value)
+            return (stamp.date().isoformat() if stamp == stamp.normalize()
+                    else stamp.isoformat())
         if isinstance(value, dt.date):
             return value.isoformat()
         return str(value).strip() or None

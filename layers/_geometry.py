@@ -11,9 +11,15 @@ import pyproj
 import shapely
 
 from core import settings
-from layers.coords import (CrsSpec, looks_projected, parse_coordinates, resolve_crs,
-                            suggest_projected_crs, to_wgs84)
 from core.errors import Issue
+from layers.coords import (
+    CrsSpec,
+    looks_projected,
+    parse_coordinates,
+    resolve_crs,
+    suggest_projected_crs,
+    to_wgs84,
+)
 
 _FAMILY = {"Point": "Point", "MultiPoint": "Point", "Polygon": "Polygon",
            "MultiPolygon": "Polygon"}
@@ -255,7 +261,8 @@ def check_inside(geoms: gpd.GeoSeries, rows: np.ndarray, district: shapely.Geome
     metric = pyproj.CRS(settings.get("metric_crs"))
     tolerance = float(settings.get("district_tolerance_m"))
     to_metric = pyproj.Transformer.from_crs(4326, metric, always_xy=True)
-    area = shapely.transform(district, lambda c: np.column_stack(to_metric.transform(c[:, 0], c[:, 1])))
+    area = shapely.transform(
+        district, lambda c: np.column_stack(to_metric.transform(c[:, 0], c[:, 1])))
     allowed = area.buffer(tolerance)
     shapely.prepare(allowed)
     values = geoms.to_numpy(dtype=object)

@@ -606,6 +606,7 @@ def _csv_layout(sample: str, known: set[str]) -> tuple[str, int | None]:
         key = (_header_score(records[at], known), len(records[at])) if at is not None else (0, 0)
         if best is None or key > best[0]:
             best = (key, delimiter, at)
+    assert best is not None  # _DELIMITERS is not empty
     _, delimiter, at = best
     return delimiter, at
 
@@ -808,11 +809,12 @@ def _check_shapefile(layer: _Layer, name: str) -> None:
     GDAL reads a truncated .shp or .dbf without complaint, giving empty geometries or
     dropping every attribute; the lengths the headers declare tell.
     """
-    parts = {ext: layer.sibling(ext) for ext in (".shp", ".shx", ".dbf")}
-    missing = [ext for ext, p in parts.items() if p is None]
+    siblings = {ext: layer.sibling(ext) for ext in (".shp", ".shx", ".dbf")}
+    missing = [ext for ext, p in siblings.items() if p is None]
     if missing:
         raise ReadError("read.shapefile_missing", name=name, layer=layer.name,
                         missing="、".join(missing))
+    parts = {ext: p for ext, p in siblings.items() if p is not None}  # all three, by now
     for ext in (".shp", ".shx"):
         head = parts[ext].read(100)
         declared = int.from_bytes(head[24:28], "big") * 2 if len(head) == 100 else None
@@ -836,7 +838,9 @@ def _shapefile_encoding(layer: _Layer) -> str | None:
     """
     if layer.sibling(".cpg") is not None:
         return None
-    dbf = layer.sibling(".dbf").read(-1)
+    dbf_part = layer.sibling(".dbf")
+    assert dbf_part is not None  # _check_shapefile refused a layer without one
+    dbf = dbf_part.read(-1)
     header_length = int.from_bytes(dbf[8:10], "little")
     # Field names live in 32-byte descriptors; the numbers around them are binary.
     names = [dbf[at: at + 11].split(b"\x00")[0]
@@ -932,7 +936,7 @@ def _choose_part(names: list[str], known: set[str], part: str | None,
                                 "others": others})]
 
 
-def _geo_table(pieces: list[tuple[str | None, pd.DataFrame, dict[str, str]]], kind: str,
+def _geo_table(pieces: Sequence[tuple[str | None, pd.DataFrame, dict[str, str]]], kind: str,
                part: str | None, found: list[_Warning]) -> RawTable:
     """Stack layers read by pyogrio into one table; ``pieces`` are (folder, frame, OGR types)."""
     order: list[str] = []

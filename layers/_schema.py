@@ -205,6 +205,8 @@ def fill_kind_from_name(frame: pd.DataFrame, kinds_list: str) -> pd.DataFrame:
 # How locations may be given in any tabular layer; the template's help sheet repeats it.
 LAYER_COORDINATE_HELP = (
     ("经度 / 纬度", "十进制度（103.7751）或度分秒（103°46′30″）。坐标取自高德、腾讯地图时导入请加 "
-                 "--crs gcj02，取自百度地图请加 --crs bd09；国家 2000 投影坐标（米）请加 --crs EPSG:4544。"),
-    ("几何(WKT)", "边界面用 WKT 文本，如 POLYGON ((...))；也可直接导入 Shapefile、GeoJSON、KML 或 GeoPackage。"),
+                 "--crs gcj02，取自百度地图请加 --crs bd09；"
+                 "国家 2000 投影坐标（米）请加 --crs EPSG:4544。"),
+    ("几何(WKT)", "边界面用 WKT 文本，如 POLYGON ((...))；"
+                "也可直接导入 Shapefile、GeoJSON、KML 或 GeoPackage。"),
 )

@@ -26,7 +26,8 @@ SCHEMA = LayerSchema(
     geometry=("Point", "Polygon"), geometry_required=True, id_column="code", id_prefix="C",
     columns=(
         Column("code", "统计代码", "Code", required=True, unique=True,
-               aliases=("代码", "编码", "区划代码", "统计用区划代码", "社区代码", "村代码", "id", "code"),
+               aliases=("代码", "编码", "区划代码", "统计用区划代码", "社区代码", "村代码",
+                        "id", "code"),
                help="国家统计用区划代码（12 位），如 620103001001。",
                help_en="Statistical division code (12 digits).", example="620103001001"),
         Column("name", "名称", "Name", required=True,

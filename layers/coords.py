@@ -409,8 +409,10 @@ def resolve_crs(spec: str) -> CrsSpec:
     if alias in ("gcj02", "bd09"):
         return CrsSpec(alias, _WGS84, label)
     code = _EPSG_CODE.fullmatch(key)
-    if alias is not None or code is not None:
-        crs = _crs_from_epsg(int(alias if alias is not None else code.group(1)), label)
+    if alias is not None:
+        crs = _crs_from_epsg(int(alias), label)
+    elif code is not None:
+        crs = _crs_from_epsg(int(code.group(1)), label)
     else:
         crs = _crs_from_text(label)
     if not (crs.is_geographic or crs.is_projected):

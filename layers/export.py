@@ -13,8 +13,8 @@ import pandas as pd
 import shapely
 import xlsxwriter
 
-from layers import LAYERS
 from core.errors import TongxinError
+from layers import LAYERS
 from layers._schema import LayerSchema
 from layers._text import FORMULA_GUARD, needs_formula_guard
 

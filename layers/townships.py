@@ -23,7 +23,8 @@ SCHEMA = LayerSchema(
     geometry=("Polygon",), geometry_required=True, id_column="code", id_prefix="T",
     columns=(
         Column("code", "统计代码", "Code", required=True, unique=True,
-               aliases=("代码", "编码", "区划代码", "统计用区划代码", "乡镇代码", "街道代码", "id", "code"),
+               aliases=("代码", "编码", "区划代码", "统计用区划代码", "乡镇代码", "街道代码",
+                        "id", "code"),
                help="国家统计用区划代码（9 位），如 620103001。",
                help_en="Statistical division code (9 digits).", example="620103001"),
         Column("name", "名称", "Name", required=True, unique=True,

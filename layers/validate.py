@@ -12,14 +12,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers import LAYERS
-from layers.context import Context
-from layers._convert import blank, fold_key, to_bool, to_date, to_number, to_text
 from core.errors import Issue
+from layers import LAYERS
+from layers._convert import blank, fold_key, to_bool, to_date, to_number, to_text
 from layers._errors import CrsError, ReadError
 from layers._geometry import check_families, check_inside, locate
 from layers._read import RawTable, read_table
 from layers._schema import Column, LayerSchema
+from layers.context import Context
 
 _CONVERTERS: dict[str, Callable[[pd.Series], tuple[pd.Series, pd.Series]]] = {
     "text": to_text,
@@ -191,8 +191,8 @@ def _derivable(schema: LayerSchema, col: Column, raw: RawTable, columns: dict) -
     # A township can be read off a point's location; ids are generated.
     has_location = raw.geometry is not None or {"_lng", "_lat"} <= set(columns) \
         or "_wkt" in columns
-    return (col.ref == "townships" and has_location) or col.name == schema.id_column and \
-        not col.required
+    return (col.ref == "townships" and has_location) or (col.name == schema.id_column and \
+        not col.required)
 
 
 def _convert(schema: LayerSchema, source: pd.DataFrame, rows: np.ndarray,
@@ -273,7 +273,7 @@ def _resolve_township(col: Column, frame: gpd.GeoDataFrame, rows: np.ndarray, he
     frame[col.name] = codes.astype(object).where(codes.notna(), None)
 
 
-def _missing_columns(report: Report) -> set[str]:
+def _missing_columns(report: Report) -> set[str | None]:
     return {i.column for i in report.errors if i.key == "validate.missing_column"}
 
 
@@ -281,11 +281,13 @@ def _resolve_community(col: Column, frame: gpd.GeoDataFrame, rows: np.ndarray, h
                        context: Context, report: Report) -> None:
     lookup = context.community_lookup()
     given = frame[col.name]
-    parents = frame["township_code"] if "township_code" in frame else pd.Series(None, index=frame.index)
+    parents = (frame["township_code"] if "township_code" in frame
+               else pd.Series(None, index=frame.index))
     pairs = {(v, p): lookup.resolve(v, p) for v, p in zip(given, parents, strict=True)
              if v is not None}
     codes = pd.Series([pairs.get((v, p)) if v is not None else None
-                       for v, p in zip(given, parents, strict=True)], index=frame.index, dtype=object)
+                       for v, p in zip(given, parents, strict=True)],
+                      index=frame.index, dtype=object)
     unresolved = (given.notna() & codes.isna()).to_numpy()
     for i in np.flatnonzero(unresolved):
         report.errors.append(Issue("validate.unknown_community", int(rows[i]), header, {

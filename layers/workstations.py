@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from layers._common import (ADDRESS, COMMUNITY_REF, CONTACT, NOTE, PHONE, TOWNSHIP_REF,
-                            id_column, name_column)
+from layers._common import (
+                            ADDRESS,
+                            COMMUNITY_REF,
+                            CONTACT,
+                            NOTE,
+                            PHONE,
+                            TOWNSHIP_REF,
+                            id_column,
+                            name_column,
+)
 from layers._schema import Column, LayerSchema
 
 SCHEMA = LayerSchema(
@@ -16,7 +24,8 @@ SCHEMA = LayerSchema(
         name_column("站点名称", "工作站名称", example="西园街道民族工作站"),
         Column("kind", "站点类型", "Kind", required=True, choices="station_kinds",
                aliases=("类型", "类别", "站点类别", "kind"),
-               help="民族工作站、社区服务站点、同心驿站或党群服务中心（可在 data/district.toml 配置）。",
+               help="民族工作站、社区服务站点、同心驿站或党群服务中心"
+                    "（可在 data/district.toml 配置）。",
                help_en="One of the configured station kinds.", example="民族工作站"),
         TOWNSHIP_REF, COMMUNITY_REF, ADDRESS,
         Column("staff", "工作人员数", "Staff", dtype="int", minimum=0,

@@ -1,5 +1,6 @@
-"""Changing the working dataset from people's files: a file checked against its layer's contract,
-then written to the store as one change.
+"""Changing the working dataset from people's files.
+
+A file is checked against its layer's contract, then written to the store as one change.
 
 Above ``layers`` (the contract) and ``storage`` (where the data lives); used by the data page
 and the command line.

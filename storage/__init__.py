@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from core import settings
-from storage.base import (Backup, ImportRecord, Store, StoreError, recovery_message,
-                          recovery_note)
+from storage.base import Backup, ImportRecord, Store, StoreError, recovery_message, recovery_note
 from storage.gpkg import GeoPackageStore
 
 __all__ = ["STORES", "Backup", "GeoPackageStore", "ImportRecord", "Store", "StoreError",

@@ -44,6 +44,10 @@ class Store(Protocol):
     ``tests/test_store_conformance.py`` checks each one against it: callers use nothing else.
     """
 
+    @classmethod
+    def from_settings(cls) -> Store:
+        """Return the store the settings describe (how :func:`storage.open_store` opens one)."""
+
     def location(self) -> str:
         """Return where the dataset lives, for people (a file path, a database without password)."""
 

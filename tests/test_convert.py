@@ -76,3 +76,12 @@ def test_any_real_date_in_any_form_round_trips(day, form):
     text = form.format(y=day.year, m=day.month, d=day.day)
     values, failed = to_date(pd.Series([text], dtype=object))
     assert not failed.iloc[0] and values.iloc[0].date() == day
+
+
+def test_dates_in_a_text_column_read_as_a_day_or_a_moment():
+    # An Excel date-time cell in 备注 arrives as datetime (openpyxl) or Timestamp (pandas).
+    values, failed = to_text(pd.Series([dt.datetime(2025, 3, 5), dt.datetime(2025, 3, 5, 14, 30),
+                                        pd.Timestamp("2025-03-05"), dt.date(2025, 3, 5)],
+                                       dtype=object))
+    assert list(values) == ["2025-03-05", "2025-03-05T14:30:00", "2025-03-05", "2025-03-05"]
+    assert not failed.any()

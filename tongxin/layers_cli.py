@@ -1,4 +1,7 @@
-"""``python -m layers`` (``tongxin layers``): check, import, template, export, status, backups, restore."""
+"""``python -m layers`` (``tongxin layers``), the data command line.
+
+Check, import, template, export, status, backups, restore.
+"""
 
 from __future__ import annotations
 

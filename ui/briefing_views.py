@@ -164,7 +164,7 @@ def units_view(screen: Screen) -> None:
 
 
 def scorecard_view(screen: Screen) -> None:
-    """The township scorecard as bars, best on top."""
+    """Show the township scorecard as bars, best on top."""
     lang = screen.lang
     rubric = load_rubric()
     table = scorecard(data.score_inputs(screen.period, screen.as_of), rubric)

@@ -10,9 +10,9 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from analysis.metric import to_metric
 from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
+from analysis.metric import to_metric
 from analysis.scorecard import ScoreInputs, supervision_list
 from analysis.siting import SitingProposal, propose_stations
 from analysis.units import unit_status
@@ -111,6 +111,17 @@ def layer(name: str) -> gpd.GeoDataFrame:
         The rows, EPSG:4326.
     """
     return _layer(name, store().version())
+
+
+@_shared(max_entries=4)
+def _township_names(version: str) -> dict[str, str]:
+    towns = _layer("townships", version)
+    return dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
+
+
+def township_names() -> dict[str, str]:
+    """Return ``{township code: name}`` of the working dataset, cached until it changes."""
+    return _township_names(store().version())
 
 
 def district() -> gpd.GeoDataFrame:

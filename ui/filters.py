@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +13,7 @@ import streamlit as st
 from analysis.activity import Period
 from core.district import district_config
 from core.i18n import t
-from ui import data
+from ui import data, escape
 from ui.maps import basemap_options
 
 # Session-state keys of the sidebar widgets. They live in the entry script, so they are
@@ -127,16 +129,18 @@ def render(lang: str) -> Filters:
     _from_url()
     if "flt_pending_towns" in st.session_state:
         st.session_state[TOWNS] = st.session_state.pop("flt_pending_towns")
-    towns = data.layer("townships")
-    names = dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
+    names = data.township_names()
     known = [c for c in st.session_state.get(TOWNS, []) if c in names]
     st.session_state[TOWNS] = known
     categories = district_config().activity_categories
     st.session_state[CATS] = [c for c in st.session_state.get(CATS, []) if c in categories]
     with st.sidebar:
         st.subheader(t("filter.heading", lang))
+        # Every option and kept value is a key of names (the session value was filtered above),
+        # so .get returns a str; Streamlit's stubs cannot see that.
         st.multiselect(t("filter.townships", lang), list(names), key=TOWNS,
-                       format_func=names.get, placeholder=t("filter.all_townships", lang))
+                       format_func=cast("Callable[[str], str]", names.get),
+                       placeholder=t("filter.all_townships", lang))
         preset = st.selectbox(t("filter.period", lang), _presets(), key=PRESET,
                               format_func=lambda p: _preset_label(p, lang))
         custom = None
@@ -170,9 +174,29 @@ def current() -> Filters:
 
 
 def select_township(code: str | None) -> None:
-    """Filter every page to one township (a click on the map) and rerun."""
+    """Filter every page to one township (a click on the map) and rerun.
+
+    Only a township's code filters: a click on a point (a station, a venue) reports that
+    point's own code, or nothing, and changes no filter.
+    """
     # The sidebar widget already exists on this run; its value can only change before it is
     # drawn, so the choice waits in another key for the rerun.
-    if code and [code] != st.session_state.get(TOWNS):
+    if code and code in data.township_names() and [code] != st.session_state.get(TOWNS):
         st.session_state["flt_pending_towns"] = [code]
         st.rerun()
+
+
+def say_filtered(f: Filters, lang: str) -> None:
+    """Say under a page's heading which townships it is filtered to (nothing when all).
+
+    Parameters
+    ----------
+    f : Filters
+        The sidebar's filters.
+    lang : str
+        Language.
+    """
+    if f.townships:
+        names = data.township_names()
+        st.caption(t("common.filtered_to", lang, what="、".join(
+            escape.markdown_literal(names.get(c, c)) for c in f.townships)))

@@ -15,12 +15,19 @@ import folium
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
-from folium.template import Template  # with folium's tojavascript filter
 from folium.plugins import HeatMap, MarkerCluster
+from folium.template import Template  # with folium's tojavascript filter
 
 from ui.escape import dumps_safe, html_text
-from ui.polyline import (DECODE_JS, INDEX_JS, INDEX_LIMIT, encode_points, encode_polygons,
-                         index_text, index_values)
+from ui.polyline import (
+    DECODE_JS,
+    INDEX_JS,
+    INDEX_LIMIT,
+    encode_points,
+    encode_polygons,
+    index_text,
+    index_values,
+)
 
 POINT_DECIMALS = 5  # about a metre: points are zoomed into, outlines are not
 
@@ -119,11 +126,14 @@ def _front_coded(values: list[str]) -> str | None:
     for value in values:
         if any(ord(c) > 0xFFFF for c in value):
             return None
-        kept = len(os.path.commonprefix([before, value]))
+        # Deliberately character-wise: front-coding needs the common prefix of two strings.
+        kept = len(os.path.commonprefix([before, value]))  # noqa: RUF071
         added = value[kept:]
         if kept >= INDEX_LIMIT or len(added) >= INDEX_LIMIT:
             return None
-        out.append(index_text([kept, len(added)]) + added)
+        lengths = index_text([kept, len(added)])
+        assert isinstance(lengths, str)  # both below INDEX_LIMIT: one character each
+        out.append(lengths + added)
         before = value
     return "".join(out)
 
@@ -322,7 +332,7 @@ class Circles(MacroElement):
         # Numbers and a fixed style only: nothing from the data's text reaches the script.
         self.data = dumps_safe({
             **_encoded_points(lat, lng),
-            "radii": _column([str(int(round(r))) for r in radii]), "style": style})
+            "radii": _column([str(round(r)) for r in radii]), "style": style})
 
 
 _HEXAGONS = Template("""

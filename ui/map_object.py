@@ -27,10 +27,29 @@ from core.i18n import t
 from ui.assets import inline_vendored, localise
 from ui.escape import escaped, html_text
 from ui.geometry import decimals_for, hex_bins, pixel_metres
-from ui.leaflet_layers import (Circles, EncodedPoints, EncodedPolygons, Heat, Hexagons,
-                                PointCluster, Prelude)
-from ui.maps import (CLUSTER_ABOVE, DISTRICT_STYLE, HEX_PX, MAP_HEIGHT, MAX_ZOOM, NEUTRAL,
-                     PALETTE, TOWNSHIP_STYLE, URBAN_FILL, _fills, classify, to_gcj02)
+from ui.leaflet_layers import (
+    Circles,
+    EncodedPoints,
+    EncodedPolygons,
+    Heat,
+    Hexagons,
+    PointCluster,
+    Prelude,
+)
+from ui.maps import (
+    CLUSTER_ABOVE,
+    DISTRICT_STYLE,
+    HEX_PX,
+    MAP_HEIGHT,
+    MAX_ZOOM,
+    NEUTRAL,
+    PALETTE,
+    TOWNSHIP_STYLE,
+    URBAN_FILL,
+    _fills,
+    classify,
+    to_gcj02,
+)
 
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}

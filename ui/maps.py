@@ -5,6 +5,9 @@ The map itself, with its layers and legends, is :class:`ui.map_object.Map`.
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -20,7 +23,8 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 SEQUENTIAL = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 GOOD, BAD, NEUTRAL = "#009E73", "#D55E00", "#7F7F7F"
 DISTRICT_STYLE = {"color": "#1f3b73", "weight": 3, "fill": False}
-TOWNSHIP_STYLE = {"color": "#4a6fa5", "weight": 1.2, "fillColor": "#dce6f2", "fillOpacity": 0.45}
+TOWNSHIP_STYLE: dict[str, Any] = {"color": "#4a6fa5", "weight": 1.2, "fillColor": "#dce6f2",
+                                   "fillOpacity": 0.45}
 URBAN_FILL = "#f6d8ae"
 MAX_ZOOM = 18
 # Beyond this many points a layer is clustered; below it each point is its own circle.
@@ -118,7 +122,7 @@ def classify(numbers: np.ndarray, decimals: int = 1) -> tuple[list[str], list[tu
             [(f"{edges[0]:,.{decimals}f}", middle)]
     last = len(edges) - 2
     legend = [(_class_label(lo, hi, decimals, i == last), colours[i])
-              for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
+              for i, (lo, hi) in enumerate(itertools.pairwise(edges))]
     return fills, legend
 
 

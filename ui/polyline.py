@@ -173,10 +173,10 @@ def encode_points(lat: np.ndarray, lng: np.ndarray, decimals: int) -> str:
 
 
 def index_text(indices: list[int] | np.ndarray) -> str | list[int]:
-    """Return small non-negative integers as one character each (a list if any is 63 or more).
+    r"""Return small non-negative integers as one character each (a list if any is 63 or more).
 
     Style and category indices of a layer's features: ``"ABA@"`` costs a byte an entry where a
-    JSON list costs two. The alphabet is ``?`` to ``~`` without ``\\``; :data:`INDEX_JS` reads it.
+    JSON list costs two. The alphabet is ``?`` to ``~`` without ``\``; :data:`INDEX_JS` reads it.
 
     Parameters
     ----------

@@ -45,13 +45,14 @@ def _top_bar(lang: str, index: int) -> None:
     now = dt.datetime.now()
     dots = "".join(f'<span class="{"on" if i == index else ""}"></span>' for i in range(len(VIEWS)))
     following = t(VIEWS[(index + 1) % len(VIEWS)].key, lang)
+    clock = t("briefing.clock", lang, date=now.strftime("%Y-%m-%d %H:%M"), updated=last_updated())
     st.html(
         f'<div class="tx-top"><div><span class="tx-title">{html_plain(district_name())}'
         f'{html_plain(t("briefing.title", lang))}</span> · <span class="tx-view">'
         f'{html_plain(t(VIEWS[index].key, lang))}</span></div>'
         f'<div>{html_plain(t("briefing.next", lang, view=following))} '
         f'<span class="tx-dots">{dots}</span></div></div>'
-        f'<div class="tx-foot">{html_plain(t("briefing.clock", lang, date=now.strftime("%Y-%m-%d %H:%M"), updated=last_updated()))}</div>')
+        f'<div class="tx-foot">{html_plain(clock)}</div>')
 
 
 def render() -> None:

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import streamlit as st
 
 from core import settings
-from core.i18n import t
-from ledger import importer
-from layers import LAYERS
 from core.errors import Issue, TongxinError
-from layers.validate import Report
+from core.i18n import t
+from layers import LAYERS
 from layers.template import write_template
+from layers.validate import Report
+from ledger import importer
 from storage import Backup
 from ui import auth, data, downloads
 from ui.escape import markdown_literal
@@ -179,7 +181,7 @@ def _templates(lang: str) -> None:
     for cell, name in zip(cells, LAYERS, strict=False):
         # Built on click only: six workbooks on every run would slow the page for nothing.
         cell.download_button(t("data.template_button", lang, layer=_label(name, lang)),
-                             lambda name=name: _template_bytes(name), key=f"tpl-{name}",
+                             functools.partial(_template_bytes, name), key=f"tpl-{name}",
                              width="stretch", on_click="ignore",
                              file_name=f"{LAYERS[name].label}模板.xlsx",
                              mime="application/vnd.openxmlformats-officedocument."
@@ -266,6 +268,7 @@ def _import(lang: str, entry: dict) -> None:
         entry["report"] = report
         st.error(t("data.import_refused", lang))
         return
+    assert report.frame is not None  # imported (a backup was taken), so the report has its rows
     st.session_state.pop(REPORT_KEY, None)
     st.session_state[UPLOAD_N] = st.session_state.get(UPLOAD_N, 0) + 1
     _done("data.import_done", layer=entry["layer"], rows=len(report.frame), file=entry["name"],
@@ -298,8 +301,10 @@ def _backups(lang: str) -> None:
         hide_index=True)
     allowed = auth.can("restore")
     labels = {b.id: f"{_when(b.created)} · {_backup_reason(b.reason, lang)}" for b in backups}
+    # Streamlit also formats a stale session value (a backup gone since): .get gives None, no
+    # option's label, and the choice resets. Its stubs want a str every time.
     chosen = st.selectbox(t("data.restore_choose", lang), list(labels), key="data_backup",
-                          format_func=labels.get)
+                          format_func=cast("Callable[[str], str]", labels.get))
     clicked = st.button(t("data.restore_button", lang), key="data_restore",
                         disabled=not allowed)
     st.caption(t("data.restore_allowed" if allowed else "data.restore_blocked", lang))

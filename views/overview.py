@@ -73,8 +73,7 @@ def build_map(lang: str, f: filters.Filters) -> Map:
 
 def _map(lang: str, f: filters.Filters) -> None:
     fmap = build_map(lang, f)
-    clicked = fmap.show(key="overview_map")
-    filters.select_township(clicked)
+    filters.select_township(fmap.show(key="overview_map"))
     st.caption(t("overview.map_caption", lang))
     fmap.download("tongxin-overview.html")
 

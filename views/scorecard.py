@@ -1,4 +1,4 @@
-"""The scorecard page (考评督办): township scores from the rubric, their map, the supervision list."""
+"""The scorecard page (考评督办): township scores by the rubric, their map, the supervision list."""
 
 from __future__ import annotations
 

@@ -35,11 +35,6 @@ def _labels(lang: str, *columns: str) -> dict[str, str]:
     return {c: t(f"sites.{LABELS[c]}", lang) for c in columns}
 
 
-def _town_names() -> dict[str, str]:
-    towns = data.layer("townships")
-    return dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
-
-
 def religion_colours() -> dict[str, str]:
     """Return ``{religion: colour}`` for the district's configured religions."""
     return dict(zip(district_config().religions, cycle(RELIGION_COLOURS)))
@@ -61,7 +56,7 @@ def venue_table() -> gpd.GeoDataFrame:
                              strict=True))
     cov = data.coverage().venues.reindex(venues["code"].astype(str))
     return venues.assign(
-        township=venues["township_code"].astype(str).map(_town_names()),
+        township=venues["township_code"].astype(str).map(data.township_names()),
         # A day, not a midnight timestamp, in the table and the Excel file.
         approved_on=pd.to_datetime(venues["approved_on"], errors="coerce").dt.date,
         covered=cov["covered"].fillna(False).astype(bool).to_numpy(),
@@ -121,7 +116,7 @@ def build_map(lang: str, f: filters.Filters) -> Map:
 
 
 def _chart(lang: str, venues: pd.DataFrame) -> None:
-    names = _town_names()
+    names = data.township_names()
     counts = pd.crosstab(venues["township_code"].astype(str), venues["religion"])
     # Townships in their statistical-code order, as the district's reports list them.
     counts = counts.reindex(sorted(counts.index))
@@ -175,12 +170,8 @@ def render() -> None:
     """Draw the religious venues page: KPIs, the map, venues by township, and the lists."""
     lang = current_lang()
     f = filters.current()
-    names = _town_names()
     st.header(t("sites.heading", lang))
-    if f.townships:
-        st.caption(t("common.filtered_to", lang,
-                     what="、".join(escape.markdown_literal(names.get(c, c))
-                                             for c in f.townships)))
+    filters.say_filtered(f, lang)
     with st.spinner(t("common.computing", lang)):
         venues = f.township_rows(venue_table())
         fmap = build_map(lang, f)
@@ -190,9 +181,7 @@ def render() -> None:
         st.caption(t("sites.intro", lang))
         _kpis(lang, venues)
     # The map stays on an empty filter: the district and its townships, so a click can widen it.
-    clicked = fmap.show(key="sites_map")
-    # Only a township's code filters; a click on a venue carries no township code.
-    filters.select_township(clicked if clicked in names else None)
+    filters.select_township(fmap.show(key="sites_map"))
     st.caption(t("sites.map_caption", lang))
     fmap.download("tongxin-sites.html")
     if venues.empty:

@@ -62,8 +62,7 @@ def _table(status: pd.DataFrame, lang: str, shown: bool = False) -> gpd.GeoDataF
     """
     units = data.layer("units")
     ledger = units.set_index(units["code"].astype(str)).reindex(status.index)
-    towns = data.layer("townships")
-    names = dict(zip(towns["code"].astype(str), towns["name"], strict=True))
+    names = data.township_names()
     sep = t("units.list_sep", lang)
     days = status["days_since_contact"]
     last = status["last_contact"]
@@ -184,8 +183,7 @@ def _gaps(lang: str, status: pd.DataFrame, table: gpd.GeoDataFrame) -> None:
 
 def _counts(lang: str, status: pd.DataFrame) -> None:
     """Draw units per status by category and by township, as bars and tables."""
-    towns = data.layer("townships")
-    names = dict(zip(towns["code"].astype(str), towns["name"], strict=True))
+    names = data.township_names()
     for col, by, key in zip(st.columns(2), ("category", "township_code"),
                             ("units.by_category", "units.by_township"), strict=True):
         counts = unit_counts(status, by)

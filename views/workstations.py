@@ -12,7 +12,7 @@ from analysis.coverage import Coverage, station_radii
 from analysis.siting import SitingProposal
 from core.district import district_config
 from core.i18n import t
-from ui import data, downloads, escape, filters, maps
+from ui import data, downloads, filters, maps
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -31,11 +31,6 @@ PERCENT = 100
 MAX_ROWS, ROW_PX, BORDER_PX = 20, 35, 3  # st.dataframe's row height and frame border
 # Excel headers stay Chinese in either language: the files go into Chinese reports and ledgers.
 EXCEL_LANG = "zh"
-
-
-def _town_names() -> dict[str, str]:
-    towns = data.layer("townships")
-    return dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
 
 
 def _kind_colours() -> dict[str, str]:
@@ -83,7 +78,7 @@ def proposal_table(proposal: SitingProposal) -> pd.DataFrame:
     community_names = data.coverage().communities["name"].astype(str)
     after = proposal.uncovered_before - props["cumulative_minority"]
     return props.assign(
-        place=props["name"], township=props["township_code"].map(_town_names()),
+        place=props["name"], township=props["township_code"].map(data.township_names()),
         reached=["、".join(community_names.get(c, c) for c in codes)
                  for codes in props["communities"]],
         added=props["added_minority"].round().astype(int),
@@ -114,7 +109,7 @@ def build_map(lang: str, f: filters.Filters, *, k: int = K_DEFAULT,
         The map, layer control added and scripts localised.
     """
     proposal = data.siting(int(k), proposal_kind or district_config().default_proposal_kind)
-    cov, names = data.coverage(), _town_names()
+    cov, names = data.coverage(), data.township_names()
     towns, stations = data.map_layer("townships"), data.layer("workstations")
     demo = t("map.demo_suffix", lang) if data.is_demo() else ""
     rates = cov.townships["minority_rate"] * PERCENT
@@ -207,7 +202,7 @@ def _table(lang: str, frame: pd.DataFrame, columns: list[str], file_name: str) -
 
 
 def _tables(lang: str, f: filters.Filters, towns: pd.DataFrame) -> None:
-    cov, names = data.coverage(), _town_names()
+    cov, names = data.coverage(), data.township_names()
     st.subheader(t("workstations.uncovered_heading", lang))
     uncovered = f.township_rows(cov.communities[~cov.communities["covered"]])
     if uncovered.empty:
@@ -249,12 +244,8 @@ def render() -> None:
     """Draw the work station coverage page: KPIs, the siting controls, the map and the lists."""
     lang = current_lang()
     f = filters.current()
-    names = _town_names()
     st.header(t("workstations.heading", lang))
-    if f.townships:
-        st.caption(t("common.filtered_to", lang,
-                     what="、".join(escape.markdown_literal(names.get(c, c))
-                                             for c in f.townships)))
+    filters.say_filtered(f, lang)
     with st.spinner(t("common.computing", lang)):
         towns = f.township_rows(data.coverage().townships.reset_index(), "code")
     if towns.empty:
@@ -277,9 +268,7 @@ def render() -> None:
         st.write(t("workstations.siting_summary", lang, n=len(proposal.proposals), kind=kind,
                    before=f"{proposal.uncovered_before:,.0f}",
                    after=f"{proposal.uncovered_after:,.0f}"))
-    clicked = fmap.show(key="workstations_map", height=MAP_HEIGHT)
-    # Only a township's code filters; a click on a point carries no township code.
-    filters.select_township(clicked if clicked in names else None)
+    filters.select_township(fmap.show(key="workstations_map", height=MAP_HEIGHT))
     st.caption(t("workstations.map_caption", lang))
     fmap.download("tongxin-workstations.html")
     _tables(lang, f, towns)
