@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,6 +53,17 @@ def one_of(*choices: str) -> Rule:
 def positive() -> Rule:
     """Return a rule allowing whole numbers above 0 (a count, a size, a duration)."""
     return Rule(lambda value: value > 0, "config.allowed.positive_int")
+
+
+def port() -> Rule:
+    """Return a rule allowing a TCP port number (1 to 65535)."""
+    return Rule(lambda value: 0 < value < 65536, "config.allowed.port")
+
+
+def url_path() -> Rule:
+    """Return a rule allowing a URL path prefix of letters, digits, ``-``, ``_``, ``.``, ``/``."""
+    return Rule(lambda value: re.fullmatch(r"[A-Za-z0-9._/-]*", str(value)) is not None,
+                "config.allowed.url_path")
 
 
 def non_negative() -> Rule:
@@ -173,6 +185,13 @@ SETTINGS: tuple[Setting, ...] = (
             positive()),
     Setting("user", "",
             "Name written to the audit log for command-line imports; defaults to the login name."),
+    Setting("serve_address", "127.0.0.1",
+            "Address `tongxin serve` listens on: 127.0.0.1 behind a reverse proxy on the same "
+            "server, 0.0.0.0 to be reached directly."),
+    Setting("serve_port", 8501, "Port `tongxin serve` listens on.", port()),
+    Setting("base_url_path", "",
+            "Path prefix the dashboard is served under, as the reverse proxy forwards it "
+            "(tongxin for https://SERVER/tongxin/); empty at the root.", url_path()),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
