@@ -108,7 +108,11 @@ cp -a "$HERE/app" "$release.app.tmp"
 mkdir -p "$release"
 mv "$release.app.tmp" "$release/app"
 "$PYTHON" -m venv "$release/venv"
-"$release/venv/bin/python" -m pip install --quiet --no-index --disable-pip-version-check \
+# Only this folder's wheels: no configuration of this machine's pip (indexes, find-links,
+# constraints) takes part.
+env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+  PIP_CONFIG_FILE=/dev/null \
+  "$release/venv/bin/python" -m pip install --quiet --no-index --disable-pip-version-check \
   --find-links "$HERE/wheels" --require-hashes -r "$release/app/requirements.lock"
 site=$("$release/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # The code runs from app/, not as an installed package: the environment is told where it is.
@@ -124,6 +128,10 @@ fi
 cat > "$PREFIX/bin/.tongxin.new" <<WRAPPER
 #!/bin/sh
 # Tongxin's command: tongxin serve | layers ... | auth ...  (settings from $PREFIX/etc/tongxin.env)
+# Run as root, it acts as the service's user: files it writes under data/ stay the service's.
+if [ "\$(id -u)" = 0 ] && [ "$SERVICE_USER" != root ] && command -v runuser >/dev/null 2>&1; then
+  exec runuser -u "$SERVICE_USER" -- "\$0" "\$@"
+fi
 set -a
 [ -r "$PREFIX/etc/tongxin.env" ] && . "$PREFIX/etc/tongxin.env"
 set +a
@@ -142,6 +150,8 @@ if [ "$(id -u)" = 0 ]; then
   fi
   chown -R "$SERVICE_USER": "$PREFIX/data"
   chmod 750 "$PREFIX/data"
+  # Settings readable by the service's user, changed only by root.
+  chgrp "$(id -gn "$SERVICE_USER")" "$PREFIX/etc/tongxin.env"
 fi
 
 # --- switch: the new release becomes current, the old one previous ----------------------------
