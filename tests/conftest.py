@@ -77,17 +77,53 @@ def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
-def opened_page(view: str):
-    """Run the dashboard under AppTest, caches emptied, and open ``view``; fail on an exception."""
+def reset_caches() -> None:
+    """Empty both Streamlit caches: the app keeps its store and results in ``st.cache_resource``.
+
+    Caches outlive an AppTest in the process: without this a page would show the data of the
+    working file of an earlier test, or of this test's file before it changed.
+    """
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def opened_page(view: str | None = None, query: dict[str, str] | None = None):
+    """Run the dashboard under AppTest, caches emptied, and open ``view``; fail on an exception.
+
+    Without ``view`` it stays on the page the dashboard opens on; ``query`` sets the URL's
+    query parameters before the first run.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    reset_caches()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
-    at.switch_page(view).run()
+    if view is not None:
+        at.switch_page(view).run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def fresh_caches():
+    """Both Streamlit caches emptied before the test and again after it.
+
+    After, so that no cached store is left pointing at this test's working file (some tests
+    change its data) for the tests that follow.
+    """
+    reset_caches()
+    yield
+    reset_caches()
+
+
+@pytest.fixture
+def open_page(fresh_caches):
+    """Return :func:`opened_page`, for a test that opens the dashboard (caches reset around it)."""
+    return opened_page
 
 
 def copy_fixture(name: str, tmp_path: Path) -> Path:
@@ -150,3 +186,11 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _renderers():
+    """Configure folium and plotly as the dashboard does (importing a module changes neither)."""
+    from ui import renderers
+
+    renderers.configure()

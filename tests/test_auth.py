@@ -8,14 +8,12 @@ import os
 import stat
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from auth.accounts import AccountError, AccountStore
 from auth.cli import main as auth_main
 from tongxin.layers_cli import main as layers_main
 from storage import open_store
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, opened_page
 
 PASSWORD = "correct horse 42"
 
@@ -112,16 +110,8 @@ def test_a_viewer_may_not_restore_from_the_command_line(accounts, monkeypatch, c
     assert len(open_store().read("units")) == 2
 
 
-def _app() -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    return at
-
-
 def test_with_accounts_nothing_shows_before_signing_in(accounts):
-    at = _app()
+    at = opened_page()
     assert not at.exception
     assert len(at.metric) == 0 and at.text_input(key="login_user") is not None
     at.text_input(key="login_user").set_value("viewer1")
@@ -136,7 +126,7 @@ def test_with_accounts_nothing_shows_before_signing_in(accounts):
 
 
 def test_an_idle_session_must_sign_in_again(accounts, monkeypatch):
-    at = _app()
+    at = opened_page()
     at.text_input(key="login_user").set_value("editor1")
     at.text_input(key="login_pass").set_value(PASSWORD)
     at.button[0].click().run()
@@ -148,13 +138,7 @@ def test_an_idle_session_must_sign_in_again(accounts, monkeypatch):
 
 def test_the_display_account_sees_only_the_briefing_screen(accounts):
     _, token = accounts.add("wall", "display", None, "admin1")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.query_params["token"] = token
-    at.query_params["interval"] = "3600"
-    at.run()
-    assert not at.exception
+    at = opened_page(query={"token": token, "interval": "3600"})
     bodies = "\n".join(e.proto.body for e in at.get("html"))
     assert "tx-top" in bodies  # the briefing screen is the only, default page
     with pytest.raises(Exception):  # noqa: B017 - AppTest raises on a page not in navigation
@@ -162,5 +146,5 @@ def test_the_display_account_sees_only_the_briefing_screen(accounts):
 
 
 def test_without_accounts_the_demo_is_marked_read_only(demo_env):
-    at = _app()
+    at = opened_page()
     assert any("只读演示模式" in w.value for w in at.sidebar.warning)

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import opened_page
 from ui.briefing_views import VIEWS
 
 
 def _briefing(view: int) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.query_params["view"] = str(view)
-    at.query_params["interval"] = "3600"
-    at.run()
-    at.switch_page("views/briefing.py").run()
-    assert not at.exception, at.exception
-    return at
+    return opened_page("views/briefing.py", query={"view": str(view), "interval": "3600"})
 
 
 def _html(at: AppTest) -> str:
@@ -67,11 +58,5 @@ def test_names_from_data_are_escaped(demo_env, monkeypatch):
 
 
 def test_english(demo_env):
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.query_params["view"] = "2"
-    at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page("views/briefing.py").run()
-    assert not at.exception
+    at = opened_page("views/briefing.py", query={"view": "2", "lang": "en"})
     assert "Stationed units" in _html(at) and "Next:" in _html(at)

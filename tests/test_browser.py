@@ -6,6 +6,8 @@ import pytest
 
 from tests.browser import ARTIFACTS, LOCAL_PREFIXES, map_painted, streamlit_server
 
+pytestmark = pytest.mark.browser
+
 # url path -> whether the page draws a map.
 PAGES = {"": True, "workstations": True, "activities": True, "units": True, "sites": True,
          "scorecard": True, "data": False, "briefing": False}

@@ -13,6 +13,8 @@ from tests.conftest import DATA, ROOT
 from ui.briefing_style import KPI_FLOOR_PX, LABEL_FLOOR_PX
 from ui.briefing_views import VIEWS
 
+pytestmark = pytest.mark.browser
+
 SCREENS = {"1080": (1920, 1080), "4k": (3840, 2160)}
 
 

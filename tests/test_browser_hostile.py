@@ -254,6 +254,7 @@ def _check_html_map(browser, path: Path, names: set[str]) -> None:
     watched.page.close()
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("path", list(PAGES))
 def test_every_page_shows_hostile_text_literally_and_runs_nothing(server, browser, hostile,
                                                                   tmp_path, path):
@@ -335,6 +336,7 @@ def _upload_hostile_file(watched: Watched, folder: Path) -> None:
     assert '=HYPERLINK("http://x","y")' in table
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("view", BRIEFING_VIEWS)
 def test_every_briefing_view_shows_hostile_text_literally(server, browser, view):
     watched = Watched(browser)
@@ -364,6 +366,7 @@ def test_every_briefing_view_shows_hostile_text_literally(server, browser, view)
 # --- the same without a browser: the exporter, the template, the helpers --------------------
 
 
+@pytest.mark.slow
 def test_python_m_layers_export_writes_hostile_cells_as_text(hostile, tmp_path):
     from layers import LAYERS
 
@@ -401,8 +404,7 @@ def test_excel_bytes_write_formula_like_text_as_text(tmp_path):
 
 
 def test_plotly_labels_and_markdown_are_escaped():
-    from ui.charts import label, labels
-    from ui.maps import markdown_literal
+    from ui.escape import label, labels, markdown_literal
 
     assert label("<b>粗</b>&") == "&lt;b&gt;粗&lt;/b&gt;&amp;"
     assert labels(["a<br>b", 1]) == ["a&lt;br&gt;b", "1"]
@@ -416,17 +418,17 @@ def test_a_standalone_map_embeds_hostile_text_escaped():
     import geopandas as gpd
     from shapely.geometry import Point, box
 
-    from ui import maps
     from ui.assets import standalone_html
+    from ui.map_object import Map
 
     district = gpd.GeoDataFrame({"name": ["x"]}, geometry=[box(103.7, 36.0, 103.8, 36.1)],
                                 crs=4326)
     points = gpd.GeoDataFrame({"name": list(PAYLOADS)},
                               geometry=[Point(103.75, 36.05)] * len(PAYLOADS), crs=4326)
-    fmap = maps.base_map(district)
-    maps.add_points(fmap, points, "点", {"name": "名称"}, {"name": "名称"},
+    fmap = Map.for_district(district)
+    fmap.add_points(points, "点", {"name": "名称"}, {"name": "名称"},
                     legend_title=PAYLOADS[1])
-    html = standalone_html(maps.finish(fmap))
+    html = standalone_html(fmap.finish().folium_map)
     for payload in PAYLOADS:
         if "<" in payload:
             assert payload not in html, payload

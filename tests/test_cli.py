@@ -241,6 +241,7 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
     assert err == "", err
 
 
+@pytest.mark.slow
 def test_recovery_notice_speaks_the_language_asked_for(tmp_path):
     work = tmp_path / "t.gpkg"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TONGXIN_DATA": str(work)}

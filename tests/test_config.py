@@ -245,7 +245,7 @@ def test_a_missing_district_file_is_one_setting_problem(tmp_path, monkeypatch):
 # --- The named fields are used --------------------------------------------------------------
 
 def test_the_configured_centre_guides_the_grid_guess(tmp_path, monkeypatch):
-    from layers._coords import suggest_projected_crs
+    from layers.coords import suggest_projected_crs
 
     # 3-degree CM 105E coordinates without a zone prefix near 七里河 read as EPSG:4544 ...
     assert suggest_projected_crs([480_000.0], [3_990_000.0]) == "EPSG:4544"

@@ -1,4 +1,4 @@
-"""Tests of layers._coords: vendor datums, coordinate text and reference systems."""
+"""Tests of layers.coords: vendor datums, coordinate text and reference systems."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers._coords import (
+from layers.coords import (
     CrsSpec,
     bd09_to_gcj02,
     bd09_to_wgs84,

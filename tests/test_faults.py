@@ -19,8 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from benchmarks.import_bench import make_ledger
 from core import settings
@@ -129,6 +127,7 @@ def _two_imports(work: Path) -> GeoPackageStore:
 
 # -- kill -9 ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_kill_9_in_the_middle_of_a_big_import(work, tmp_path):
     ledger = make_ledger(GeoPackageStore(work, DEMO), BIG_ROWS, tmp_path / "big.csv")
     before = _sha(work)
@@ -182,6 +181,7 @@ def test_kill_9_in_the_middle_of_a_big_import(work, tmp_path):
     assert len(GeoPackageStore(work, DEMO).read("activities")) == 300
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "point"), [
     ("restore", "staged"), ("restore", "backup_copy"), ("restore", "before_rename"),
     ("import", "backup_copy"), ("import", "before_rename")])
@@ -335,6 +335,7 @@ def test_the_status_command_says_what_it_recovered(work, lang):
     assert str(work) in done.stdout  # and then the status as usual
 
 
+@pytest.mark.slow
 def test_two_processes_opening_a_damaged_file_at_once_recover_it_once(work):
     _two_imports(work)
     _damage(work, "zeros")
@@ -349,16 +350,11 @@ def test_two_processes_opening_a_damaged_file_at_once_recover_it_once(work):
     assert actions.count("recover") == 1
 
 
-def test_the_dashboard_on_a_damaged_file_warns_and_shows_the_district(demo_env):
+def test_the_dashboard_on_a_damaged_file_warns_and_shows_the_district(demo_env, open_page):
     store = _two_imports(demo_env)
     newest = store.backups()[0]
     _damage(demo_env, "half")
-    st.cache_data.clear()
-    st.cache_resource.clear()  # ui.data.store() opens the damaged file afresh
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    assert not at.exception, at.exception
+    at = open_page()  # caches emptied: ui.data.store() opens the damaged file afresh
     warnings = [w.value for w in at.warning if newest.id in w.value]
     assert len(warnings) == 1 and "已损坏" in warnings[0]
     assert {m.label: m.value for m in at.metric}["乡镇(街道)"] == "15"
-    st.cache_resource.clear()

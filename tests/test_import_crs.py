@@ -10,7 +10,7 @@ import pandas as pd
 import pyproj
 import pytest
 
-from layers._coords import wgs84_to_bd09, wgs84_to_gcj02
+from layers.coords import wgs84_to_bd09, wgs84_to_gcj02
 from tongxin.layers_cli import main
 from storage import open_store
 

@@ -12,6 +12,9 @@ from tests.conftest import read_layers
 from tests.test_polyline import decoded
 from ui import maps
 from ui.assets import standalone_html
+from ui.map_object import Map
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,7 @@ def townships():
 
 def _open(browser, fmap, tmp_path):
     page_file = tmp_path / "map.html"
-    page_file.write_text(standalone_html(maps.finish(fmap)), encoding="utf-8")
+    page_file.write_text(standalone_html(fmap.finish().folium_map), encoding="utf-8")
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -42,8 +45,8 @@ READ_LATLNGS = """() => {
 
 
 def test_the_browser_draws_the_polygons_python_encoded(browser, tmp_path, townships):
-    fmap = maps.base_map(townships.dissolve()[["geometry"]])
-    layer = maps.add_townships(fmap, townships, {"name": "名称"})
+    fmap = Map.for_district(townships.dissolve()[["geometry"]])
+    layer = fmap.add_townships(townships, {"name": "名称"})
     payload = json.loads(layer.data)
     expected = decoded(payload["shapes"], int(round(np.log10(payload["scale"]))))
 
@@ -95,12 +98,12 @@ def test_points_circles_hexagons_and_heat_draw_every_point_sent(browser, tmp_pat
         rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)))
     stations = townships.assign(geometry=townships.representative_point())
     radii = np.arange(1, len(stations) + 1) * 100.0
-    fmap = maps.base_map(townships.dissolve()[["geometry"]])
-    assert maps.add_points(fmap, pts, "聚合", {"name": "名称"}) == "clusters"
-    maps.add_service_areas(fmap, stations, radii, "服务范围")
-    maps.add_heat(fmap, pts, "热力")
+    fmap = Map.for_district(townships.dissolve()[["geometry"]])
+    assert fmap.add_points(pts, "聚合", {"name": "名称"}) == "clusters"
+    fmap.add_service_areas(stations, radii, "服务范围")
+    fmap.add_heat(pts, "热力")
     monkeypatch.setenv("TONGXIN_MAP_POINTS_MAX", "100")
-    assert maps.add_points(fmap, pts, "六边形", {"name": "名称"}) == "hexagons"
+    assert fmap.add_points(pts, "六边形", {"name": "名称"}) == "hexagons"
 
     page, errors = _open(browser, fmap, tmp_path)
     try:
@@ -144,8 +147,8 @@ def test_every_tooltip_reads_back_exactly_whichever_way_its_column_travelled(
         long=["长" * 70 + str(i) for i in range(n)],
         hostile=[f"<b>{{{{7*7}}}}{i}</b>" for i in range(n)])
     fields = {c: c for c in ("name", "kind", "rare", "long", "hostile")}
-    fmap = maps.base_map(townships.dissolve()[["geometry"]])
-    layer = maps.add_townships(fmap, towns, fields)
+    fmap = Map.for_district(townships.dissolve()[["geometry"]])
+    layer = fmap.add_townships(towns, fields)
     payload = json.loads(layer.data)
     assert "f" in payload["codes"]  # the codes did travel front-coded
     page, errors = _open(browser, fmap, tmp_path)
@@ -185,8 +188,8 @@ def test_points_carry_their_colours_tooltips_and_popups(browser, tmp_path, towns
     sites = read_layers("religious_sites")["religious_sites"].head(30)
     sites = sites.assign(name=[f"<i>{{{{1+1}}}}</i>{n}" for n in sites["name"]])
     colours = {r: maps.PALETTE[i] for i, r in enumerate(sorted(set(sites["religion"])))}
-    fmap = maps.base_map(townships.dissolve()[["geometry"]])
-    assert maps.add_points(fmap, sites, "场所", {"name": "名称"},
+    fmap = Map.for_district(townships.dissolve()[["geometry"]])
+    assert fmap.add_points(sites, "场所", {"name": "名称"},
                            popup={"name": "名称", "religion": "宗教"}, color_by="religion",
                            colors=colours) == "points"
     page, errors = _open(browser, fmap, tmp_path)

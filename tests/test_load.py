@@ -18,7 +18,8 @@ import pytest
 from benchmarks.load_bench import BRIEFING_SECONDS, PAGES, markdown, run_load
 from tests.browser import ARTIFACTS, streamlit_server
 
-pytestmark = pytest.mark.load
+# It drives two Chromium tabs too: deselected with the browser tests as well.
+pytestmark = [pytest.mark.load, pytest.mark.browser]
 
 SESSIONS = 20
 BROWSERS = 2

@@ -17,6 +17,7 @@ from analysis.metric import metric_crs
 from tests.conftest import map_payloads, read_layers
 from ui import maps
 from ui.leaflet_layers import read_column
+from ui.map_object import Map
 from ui.polyline import decode_ring
 from ui.geometry import (decimals_for, hex_bins, pixel_metres, round_coordinates,
                          simplify_for_display)
@@ -130,9 +131,9 @@ def test_points_beyond_the_limit_become_hexagon_totals(townships, monkeypatch):
     pts = gpd.GeoDataFrame({"name": ["<b>x</b>"] * 600},
                            geometry=gpd.points_from_xy(rng.uniform(minx, maxx, 600),
                                                        rng.uniform(miny, maxy, 600)), crs=4326)
-    fmap = maps.base_map(_district(townships))
-    assert maps.add_points(fmap, pts, "活动点位", {"name": "名称"}) == "hexagons"
-    html = fmap.get_root().render()
+    fmap = Map.for_district(_district(townships))
+    assert fmap.add_points(pts, "活动点位", {"name": "名称"}) == "hexagons"
+    html = fmap.html()
     assert '"格内数量"' in html and "活动点位（每格数量）" in html
     assert "<b>x</b>" not in html  # totals only: no text from the points travels
     cells = next(d for d in map_payloads(html) if "counts" in d)
@@ -143,18 +144,18 @@ def test_points_beyond_the_limit_become_hexagon_totals(townships, monkeypatch):
     assert all(miny - 0.01 < lat < maxy + 0.01 and minx - 0.01 < lng < maxx + 0.01
                for lat, lng in _points(cells))
     monkeypatch.setenv("TONGXIN_MAP_POINTS_MAX", "5000")
-    assert maps.add_points(maps.base_map(_district(townships)), pts, "n", {"name": "n"}) \
+    assert Map.for_district(_district(townships)).add_points(pts, "n", {"name": "n"}) \
         == "clusters"
-    assert maps.add_points(maps.base_map(_district(townships)), pts.iloc[:10], "n",
+    assert Map.for_district(_district(townships)).add_points(pts.iloc[:10], "n",
                            {"name": "n"}) == "points"
 
 
 def test_service_areas_are_one_text_not_a_variable_each(townships):
     stations = townships.assign(geometry=townships.representative_point())
     radii = np.arange(1, len(stations) + 1) * 100.0
-    fmap = maps.base_map(_district(townships))
-    maps.add_service_areas(fmap, stations, radii, "服务范围")
-    html = fmap.get_root().render()
+    fmap = Map.for_district(_district(townships))
+    fmap.add_service_areas(stations, radii, "服务范围")
+    html = fmap.html()
     assert "L.circle(" in html and html.count("L.circle(") == 1
     circles = next(d for d in map_payloads(html) if "radii" in d)
     assert read_column(circles["radii"]) == [str(round(r)) for r in radii]
@@ -165,9 +166,9 @@ def test_service_areas_are_one_text_not_a_variable_each(townships):
 
 
 def test_the_township_layer_sent_is_a_fraction_of_its_geojson(townships):
-    fmap = maps.base_map(_district(townships))
+    fmap = Map.for_district(_district(townships))
     pixel = pixel_metres(_district(townships), 640)  # the default map_screen_px
-    layer = maps.add_townships(fmap, simplify_for_display(townships, pixel), {"name": "名称"})
+    layer = fmap.add_townships(simplify_for_display(townships, pixel), {"name": "名称"})
     plain = json.dumps(townships.to_geo_dict(), ensure_ascii=False).encode()
     sent = layer.data.encode()
     assert len(sent) < len(plain) / 10, (len(plain), len(sent))
@@ -201,7 +202,7 @@ def test_count_classes_are_whole_numbers_that_do_not_overlap():
 def test_hexagon_labels_follow_the_map_language(townships, monkeypatch):
     monkeypatch.setenv("TONGXIN_MAP_POINTS_MAX", "5")
     pts = townships.assign(geometry=townships.representative_point())
-    fmap = maps.base_map(_district(townships), lang="en")
-    maps.add_points(fmap, pts, "Activities", {"name": "Name"})
-    html = fmap.get_root().render()
+    fmap = Map.for_district(_district(townships), lang="en")
+    fmap.add_points(pts, "Activities", {"name": "Name"})
+    html = fmap.html()
     assert "In this cell" in html and "Activities (per cell)" in html

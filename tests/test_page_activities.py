@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period, activity_summary
-from tests.conftest import ROOT, opened_page, read_layers, shown_in_map
+from tests.conftest import opened_page, read_layers, reset_caches, shown_in_map
+from ui.filters import Filters
 
 XIZHAN = "620103005"  # 西站街道
 WEILING = "620103201"  # 魏岭乡: never had a 进军营 activity in the demo
 
 
 @pytest.fixture
-def page(demo_env) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/activities.py").run()
-    assert not at.exception, at.exception
-    return at
+def page(demo_env, open_page) -> AppTest:
+    return open_page("views/activities.py")
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -105,25 +102,22 @@ def test_english(page):
     assert {"Township", "Days without", "Per 10,000 residents"} <= columns
 
 
-def _map_html(points, summary, layers) -> str:
+def _map_html(townships: tuple[str, ...], points=None) -> str:
     from views.activities import build_map
 
-    towns = layers["townships"]
-    st.cache_data.clear()
-    fmap = build_map(summary, points, towns, towns.dissolve(), "none", "zh", ("620103005",))
-    return fmap.get_root().render()
+    reset_caches()
+    f = Filters(townships, Period.year(2025), (), "none", pd.Timestamp("2025-12-31"))
+    return build_map("zh", f, points=points).html()
 
 
 def test_the_map_has_its_three_layers_and_legends(demo_env):
     layers = read_layers("activities", "townships")
     period = Period.year(2025)
-    summary = activity_summary(layers["activities"], layers["townships"], period, None,
-                               [XIZHAN])
     acts = layers["activities"]
     points = acts[(acts["township_code"] == XIZHAN) & period.contains(acts["date"])].copy()
     points["township_name"] = "西站街道"
     points.loc[points.index[0], "title"] = "<script>alert(1)</script>"
-    html = _map_html(points, summary, layers)
+    html = _map_html((XIZHAN,), points)
     for title in ("每万常住人口活动次数", "活动热力（点位密度）", "活动点位", "活动强度（每万人）",
                   "活动热力"):
         assert shown_in_map(title, html), title
@@ -137,11 +131,10 @@ def test_the_map_has_its_three_layers_and_legends(demo_env):
 def test_a_clustered_map_uses_no_unvendored_plugin(demo_env):
     layers = read_layers("activities", "townships")
     period = Period.year(2025)
-    summary = activity_summary(layers["activities"], layers["townships"], period)
     acts = layers["activities"]
     points = acts[period.contains(acts["date"])]
     assert points.geometry.notna().sum() > 400  # clustered
-    html = _map_html(points, summary, layers)
+    html = _map_html(())
     assert "markerClusterGroup" in html
     assert "AwesomeMarkers" not in html
 

@@ -3,43 +3,24 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
 from layers import LAYERS
-from tests.conftest import DATA, ROOT, read_layers
+from tests.conftest import DATA, opened_page, read_layers
 
 PAGE = "views/data.py"
 GOOD, BAD = DATA / "layers" / "units_good.csv", DATA / "layers" / "units_bad.csv"
 WEBPAGE = DATA / "read" / "webpage.geojson"
 
 
-def _fresh_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture(autouse=True)
-def _own_caches():
-    # Caches outlive an AppTest in the process: start from this test's working file, and
-    # leave no store pointing at it (these tests change its data) for the tests that follow.
-    _fresh_caches()
-    yield
-    _fresh_caches()
-
-
-def _app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+# These tests change the working file's data: caches emptied before and after each.
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture
 def app(demo_env) -> AppTest:
-    return _app()
+    return opened_page(PAGE)
 
 
 def _entry(layer: str, path, crs: str = "") -> dict:
@@ -63,10 +44,11 @@ def test_layers_show_the_demos_rows_and_last_import(app):
         ".xlsx", ".csv", ".geojson", ".json", ".zip", ".gpkg", ".kml", ".kmz"]
 
 
-def test_a_template_is_an_excel_workbook(demo_env):
-    from views.data import _template_bytes
+def test_a_template_is_an_excel_workbook(demo_env, tmp_path):
+    # What the page's template button serves (built on click, which AppTest cannot fetch).
+    from layers.template import write_template
 
-    assert _template_bytes("units")[:2] == b"PK"
+    assert write_template("units", tmp_path / "units.xlsx").read_bytes()[:2] == b"PK"
 
 
 def test_a_good_file_checks_and_imports(demo_env):
@@ -121,8 +103,7 @@ def _signed_in(role: str) -> AppTest:
     from auth.accounts import AccountStore
 
     AccountStore.from_settings().add(f"{role}1", role, "correct horse 42", "tester")
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
+    at = opened_page()
     at.text_input(key="login_user").set_value(f"{role}1")
     at.text_input(key="login_pass").set_value("correct horse 42")
     at.button[0].click().run()
@@ -167,7 +148,7 @@ def test_the_demo_and_a_viewer_cannot_import_or_restore_from_the_page(demo_env, 
     from storage import open_store
 
     import_file("units", GOOD, store=open_store(), user="tester")  # so there is a backup
-    at = _app() if who == "demo" else _signed_in("viewer")
+    at = opened_page(PAGE) if who == "demo" else _signed_in("viewer")
     at.session_state["data_report"] = _entry("units", GOOD)
     at.run()
     assert not at.exception

@@ -5,43 +5,25 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period
 from analysis.scorecard import ScoreInputs, load_rubric, scorecard, supervision_list
 from core.i18n import t
-from tests.conftest import ROOT, read_layers, shown_in_map
+from tests.conftest import opened_page, read_layers, shown_in_map
 from ui.filters import Filters
 
 PAGE = "views/scorecard.py"
 XIZHAN = "620103005"  # 西站街道
 
 
-def _fresh_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture(autouse=True)
-def _own_caches():
-    # Caches outlive an AppTest in the process: start from this test's working file.
-    _fresh_caches()
-    yield
-    _fresh_caches()
-
-
-def _app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+# Caches emptied before and after each test: start from this test's working file.
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture
 def app(demo_env) -> AppTest:
-    return _app()
+    return opened_page(PAGE)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -125,7 +107,7 @@ def test_a_broken_rubric_is_a_message_not_a_traceback(demo_env, tmp_path, monkey
     broken.write_text('total = 6\n[[indicator]]\nname = "no_such"\nweight = 2\n'
                       'label = "x"\nlabel_en = "x"\n', encoding="utf-8")
     monkeypatch.setenv("TONGXIN_RUBRIC", str(broken))
-    at = _app()
+    at = opened_page(PAGE)
     assert any("考评细则文件有误" in e.value for e in at.error)
     assert any("unknown indicator name" in c.value for c in at.code)
     # The supervision list does not depend on the rubric and is still there.
@@ -146,7 +128,7 @@ def test_the_chart_stacks_one_segment_per_indicator(demo_env):
 
 def test_the_map_colours_townships_by_score_with_a_legend(demo_env, monkeypatch):
     import ui.data as data
-    from views.scorecard import score_map
+    from views.scorecard import build_map
 
     towns = data.map_layer("townships").copy()
     towns.loc[towns["code"] == XIZHAN, "name"] = "<script>alert(1)</script>"
@@ -154,7 +136,7 @@ def test_the_map_colours_townships_by_score_with_a_legend(demo_env, monkeypatch)
                         else data.district())
     f = Filters((XIZHAN,), Period.year(2025), (), "none", pd.Timestamp("2025-12-31"))
     table, _ = _expected(f)
-    html = score_map(table, load_rubric(), "zh", f).get_root().render()
+    html = build_map("zh", f, table=table).html()
     assert "考评得分（分）" in html and "考评得分" in html
     assert "https://cdn" not in html
     # Shown as text: HTML-escaped on the server, then put into the map's script as JSON.

@@ -8,15 +8,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period
-from core import settings
+from core.district import district_config
 from core.i18n import t
 from storage import open_store
 from storage.base import ImportRecord
-from tests.conftest import ROOT, shown_in_map
+from tests.conftest import opened_page, shown_in_map
 from ui.filters import Filters
 
 PAGE = "views/sites.py"
@@ -24,31 +23,13 @@ AGAN, XIZHAN = "620103100", "620103005"  # 阿干镇 (the uncovered venue), 西�
 DEMO_RELIGIONS = {"伊斯兰教": 62, "佛教": 14, "道教": 9, "基督教": 7, "天主教": 3}
 
 
-def _fresh_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture(autouse=True)
-def _own_caches():
-    # Caches outlive an AppTest in the process: start from this test's working file, and
-    # leave no store pointing at it (some tests change its data) for the tests that follow.
-    _fresh_caches()
-    yield
-    _fresh_caches()
-
-
-def _app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+# Some tests change the working file's data: caches emptied before and after each.
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture
 def app(demo_env) -> AppTest:
-    return _app()
+    return opened_page(PAGE)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -62,7 +43,7 @@ def test_kpis_show_the_demos_95_venues(app):
     assert metrics["未被工作站覆盖"] == "1"
     for religion, count in DEMO_RELIGIONS.items():
         assert metrics[f"{religion}（处）"] == str(count)
-    assert list(DEMO_RELIGIONS) == list(settings.district().religions)
+    assert list(DEMO_RELIGIONS) == list(district_config().religions)
 
 
 def test_tables_list_every_venue_and_the_uncovered_one(app):
@@ -94,7 +75,7 @@ def test_a_township_without_venues_says_so(demo_env):
     venues = venues[venues["township_code"].astype(str) != XIZHAN]
     store.replace("religious_sites", venues,
                   ImportRecord("religious_sites", "t.xlsx", "0" * 64, len(venues), "tester"))
-    at = _app()
+    at = opened_page(PAGE)
     assert _metrics(at)["场所总数"] == str(len(venues))
     at.sidebar.multiselect(key="flt_towns").set_value([XIZHAN]).run()
     assert not at.exception
@@ -111,7 +92,7 @@ def test_english_switch(app):
 
 
 def test_the_chart_stacks_the_religions_per_township(demo_env):
-    at = _app()
+    at = opened_page(PAGE)
     chart = at.get("plotly_chart")[0]
     spec = json.loads(chart.proto.spec)
     traces = {trace["name"]: int(_numbers(trace["y"]).sum()) for trace in spec["data"]}
@@ -132,14 +113,14 @@ def _filters(townships: tuple[str, ...] = ()) -> Filters:
 def test_the_map_has_its_layers_and_legends_and_no_cdn(demo_env):
     from views import sites
 
-    html = sites.build_map("zh", _filters((AGAN,))).get_root().render()
+    html = sites.build_map("zh", _filters((AGAN,))).html()
     for key in ("legend_religion", "legend_uncovered", "layer_venues", "layer_uncovered"):
         assert shown_in_map(t(f"sites.{key}", "zh"), html)
     for religion in DEMO_RELIGIONS:
         assert shown_in_map(religion, html)
     assert shown_in_map("阿干禅院（示例）", html)
     assert "https://cdn" not in html
-    assert shown_in_map("Religion", sites.build_map("en", _filters()).get_root().render())
+    assert shown_in_map("Religion", sites.build_map("en", _filters()).html())
 
 
 def test_the_map_escapes_text_from_the_data(demo_env):
@@ -150,7 +131,7 @@ def test_the_map_escapes_text_from_the_data(demo_env):
     venues.loc[0, "name"] = "<img src=x onerror=alert(1)>寺"
     store.replace("religious_sites", venues,
                   ImportRecord("religious_sites", "t.xlsx", "0" * 64, len(venues), "tester"))
-    html = sites.build_map("zh", _filters()).get_root().render()
+    html = sites.build_map("zh", _filters()).html()
     assert "<img src=x" not in html
     assert shown_in_map("&lt;img src=x onerror=alert(1)&gt;寺", html)
 
@@ -158,8 +139,7 @@ def test_the_map_escapes_text_from_the_data(demo_env):
 def test_a_chart_too_wide_for_a_screen_draws_the_townships_with_most_venues(demo_env,
                                                                            monkeypatch):
     monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "3")
-    st.cache_data.clear()
-    at = _app()
+    at = opened_page(PAGE)
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len({x for trace in chart["data"] for x in trace["x"]}) == 3
     assert any("图中只画场所最多的 3 个" in c.value for c in at.caption)

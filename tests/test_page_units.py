@@ -7,24 +7,21 @@ import json
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from analysis.activity import Period
 from analysis.units import unit_gaps, unit_status
 from scripts.build_demo import REAL_UNITS
-from tests.conftest import ROOT, opened_page, read_layers
+from tests.conftest import opened_page, read_layers, reset_caches
+from ui.filters import Filters
 
 XIZHAN = "620103005"  # 西站街道
 HUANGYU = "620103104"  # 黄峪镇: no stationed unit in the demo
 
 
 @pytest.fixture
-def page(demo_env) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/units.py").run()
-    assert not at.exception, at.exception
-    return at
+def page(demo_env, open_page) -> AppTest:
+    return open_page("views/units.py")
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -106,16 +103,15 @@ def _in_map(text: str, html: str) -> bool:
 def test_the_map_has_units_by_status_with_a_legend(demo_env):
     from views.units import _table, build_map
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    reset_caches()
     layers = read_layers("units", "townships")
     units = layers["units"].copy()
     units.loc[units.index[10], "name"] = "<img src=x onerror=alert(1)>"  # a drawn unit
     status = unit_status(units, pd.Timestamp("2026-10-31"))
     table = _table(status, "zh", shown=True)
     assert int(table.geometry.isna().sum()) == 4
-    towns = layers["townships"]
-    html = build_map(table, towns, towns.dissolve(), "none", "zh").get_root().render()
+    f = Filters((), Period.year(2026), (), "none", pd.Timestamp("2026-10-31"))
+    html = build_map("zh", f, table=table).html()
     for text in ("驻区单位状态", "从未走访对接", "联系超期", "无联络人", "正常", "驻区单位",
                  "乡镇(街道)"):
         assert _in_map(text, html), text

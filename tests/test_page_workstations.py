@@ -5,41 +5,29 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period
 from analysis.coverage import station_coverage
 from analysis.siting import propose_stations
-from core import settings
+from core.district import district_config
 from core.i18n import t
 from storage import open_store
 from storage.base import ImportRecord
-from tests.conftest import ROOT, read_layers, shown_in_map
+from tests.conftest import opened_page, read_layers, shown_in_map
 from ui.filters import Filters
 
 PAGE = "views/workstations.py"
 AGAN, XIZHAN = "620103100", "620103005"  # 阿干镇 (has gaps), 西站街道 (fully covered)
 
 
-@pytest.fixture(autouse=True)
-def _own_caches():
-    # Caches outlive an AppTest in the process: start from this test's working file, and
-    # leave no store pointing at it (one test changes its data) for the tests that follow.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+# One test changes the working file's data: caches emptied before and after each.
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture
 def app(demo_env) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return opened_page(PAGE)
 
 
 @pytest.fixture
@@ -58,7 +46,7 @@ def test_kpis_show_the_demos_coverage(app, expected):
     layers, cov = expected
     metrics = _metrics(app)
     kinds = layers["workstations"]["kind"].value_counts()
-    for kind in settings.district().station_kinds:
+    for kind in district_config().station_kinds:
         assert metrics[f"{kind}（个）"] == str(kinds.get(kind, 0))
     assert metrics["民族工作站（个）"] == "15"
     assert metrics["有民族工作站的乡镇(街道)"] == "15/15"
@@ -75,7 +63,7 @@ def test_tables_list_the_gaps_every_township_and_the_proposals(app, expected):
     assert set(uncovered["名称"]) == set(cov.communities.loc[~cov.communities["covered"], "name"])
     assert len(towns) == 15
     plan = propose_stations(cov, layers["communities"], layers["townships"], 3,
-                            settings.district().station_kinds[1])
+                            district_config().station_kinds[1])
     assert list(proposals["建议地点"]) == list(plan.proposals["name"])
     assert proposals["全区未覆盖少数民族人口（建站前）"].iloc[0] == round(plan.uncovered_before)
     assert proposals["全区未覆盖少数民族人口（建站后）"].iloc[-1] == round(plan.uncovered_after)
@@ -129,11 +117,10 @@ def _filters(townships: tuple[str, ...] = ()) -> Filters:
 
 
 def test_the_map_has_its_layers_and_legends_and_no_cdn(demo_env):
-    from ui import data
     from views import workstations
 
-    proposal = data.siting(3, settings.district().station_kinds[1])
-    html = workstations.build_map("zh", _filters((AGAN,)), proposal).get_root().render()
+    siting = {"k": 3, "proposal_kind": district_config().station_kinds[1]}
+    html = workstations.build_map("zh", _filters((AGAN,)), **siting).html()
     for key in ("legend_choropleth", "legend_stations", "legend_communities",
                 "legend_proposals", "layer_proposals", "layer_covered", "layer_uncovered",
                 "layer_proposal_areas"):
@@ -141,12 +128,11 @@ def test_the_map_has_its_layers_and_legends_and_no_cdn(demo_env):
     assert shown_in_map(t("workstations.layer_areas", "zh", kind="民族工作站"), html)
     assert shown_in_map("陶家沟村民委员会", html)  # the first proposal's popup
     assert "https://cdn" not in html
-    english = workstations.build_map("en", _filters(), proposal).get_root().render()
+    english = workstations.build_map("en", _filters(), **siting).html()
     assert shown_in_map("Station kind", english) and "Siting proposal" in english
 
 
 def test_the_map_escapes_text_from_the_data(demo_env):
-    from ui import data
     from views import workstations
 
     store = open_store()
@@ -154,6 +140,6 @@ def test_the_map_escapes_text_from_the_data(demo_env):
     stations.loc[0, "name"] = "<script>alert(1)</script>站"
     store.replace("workstations", stations,
                   ImportRecord("workstations", "t.xlsx", "0" * 64, len(stations), "tester"))
-    html = workstations.build_map("zh", _filters(), data.siting(0, "民族工作站")).get_root().render()
+    html = workstations.build_map("zh", _filters(), k=0, proposal_kind="民族工作站").html()
     assert "<script>alert(1)</script>" not in html
     assert shown_in_map("&lt;script&gt;alert(1)&lt;/script&gt;站", html)

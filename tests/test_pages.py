@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-
 
 @pytest.fixture
-def app(demo_env) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def app(demo_env, open_page) -> AppTest:
+    return open_page()
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

@@ -10,6 +10,8 @@ disk, recovery of a damaged GeoPackage) live beside it in ``test_store.py`` and
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,9 +27,18 @@ from tests.conftest import tiny_district, tiny_frames
 KEEP = 3
 
 
+@functools.cache
+def _tiny_demo_gpkg() -> bytes:
+    # Built once (it takes over half a second), then copied: every test starts from this file.
+    with tempfile.TemporaryDirectory() as folder:
+        demo = Path(folder) / "tiny-demo.gpkg"
+        create_dataset(demo, tiny_frames(), tiny_district(), {"demo": "true"})
+        return demo.read_bytes()
+
+
 def _gpkg(folder: Path) -> Store:
     demo = folder / "tiny-demo.gpkg"
-    create_dataset(demo, tiny_frames(), tiny_district(), {"demo": "true"})
+    demo.write_bytes(_tiny_demo_gpkg())
     return GeoPackageStore(folder / "work" / "tongxin.gpkg", demo, keep=KEEP)
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
+import pytest
 
 from analysis.activity import Period
 from tests.conftest import DATA
 
 
+@pytest.mark.usefixtures("fresh_caches")
 def test_a_filter_change_recomputes_activity_only_and_an_import_recomputes_all(demo_env,
                                                                                monkeypatch):
     import ui.data as data
     from ledger.importer import import_file
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
     calls = {"coverage": 0, "activity": 0}
 
     def counting(name, real):

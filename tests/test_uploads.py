@@ -9,25 +9,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import settings
 from core.i18n import t
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, opened_page
 
 PAGE = "views/data.py"
 READ, LAYERS_DIR = DATA / "read", DATA / "layers"
 MB = 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def _own_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture
@@ -41,11 +34,7 @@ def temp_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def app(demo_env) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return opened_page(PAGE)
 
 
 def _upload(at: AppTest, layer: str, name: str, content: bytes) -> AppTest:
@@ -184,7 +173,7 @@ def test_checking_leaves_no_temporary_file(demo_env, temp_dir, name, source):
 
 
 def test_an_unexpected_failure_leaves_no_temporary_file(demo_env, temp_dir, monkeypatch):
-    from layers import importer
+    from ledger import importer
     from views.data import check_upload, import_upload
 
     seen: list[Path] = []
@@ -239,7 +228,7 @@ def test_a_very_long_name_is_cut_keeping_its_extension():
 
 
 def test_a_crafted_name_is_checked_inside_the_private_folder(demo_env, temp_dir, monkeypatch):
-    from layers import importer
+    from ledger import importer
     from views.data import check_upload
 
     real = importer.check

@@ -1,0 +1,163 @@
+"""The dashboard behind real nginx, with the bundle's own site file, at the /tongxin/ prefix.
+
+Debian's nginx serves ``packaging/nginx-tongxin.conf`` as shipped, with only what a unit
+changes in it: its addresses (loopback ports here), its certificate (a throwaway one) and
+Tongxin's port. Chromium then opens every page over HTTPS through it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser import CHROMIUM_ARGS, LOCAL_PREFIXES, map_painted, streamlit_server
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(shutil.which("nginx") is None,
+                                 reason="needs Debian's nginx (.ci/run installs it)")]
+
+SITE = ROOT / "packaging" / "nginx-tongxin.conf"
+PAGES = {"": True, "workstations": True, "activities": True, "units": True, "sites": True,
+         "scorecard": True, "data": False, "briefing": False}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _site_for_test(app_port: int, http_port: int, https_port: int, certs: Path) -> str:
+    site = SITE.read_text(encoding="utf-8")
+    swaps = {"listen 80;": f"listen 127.0.0.1:{http_port};",
+             "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
+             "/etc/nginx/ssl/unit.crt": str(certs / "unit.crt"),
+             "/etc/nginx/ssl/unit.key": str(certs / "unit.key"),
+             "server 127.0.0.1:8501;": f"server 127.0.0.1:{app_port};"}
+    for old, new in swaps.items():
+        assert old in site, f"the shipped site no longer has {old!r}"
+        site = site.replace(old, new)
+    return site
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory: pytest.TempPathFactory):
+    """Tongxin at /tongxin on loopback, behind nginx over HTTPS; yields the public URL."""
+    work = tmp_path_factory.mktemp("nginx")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(work / "unit.key"),
+                    "-out", str(work / "unit.crt")], check=True, capture_output=True)
+    with streamlit_server(work / "tongxin.gpkg", base_path="tongxin") as direct:
+        app_port = urlsplit(direct).port
+        http_port, https_port = free_port(), free_port()
+        (work / "logs").mkdir()
+        (work / "nginx.conf").write_text(
+            "pid nginx.pid;\nerror_log logs/error.log;\nevents {}\nhttp {\n"
+            "  access_log logs/access.log;\n"
+            "  client_body_temp_path tmp; proxy_temp_path tmp;\n"
+            f"{_site_for_test(app_port, http_port, https_port, work)}\n}}\n", encoding="utf-8")
+        (work / "tmp").mkdir()
+        test = subprocess.run(["nginx", "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
+                              capture_output=True, text=True, check=False)
+        assert test.returncode == 0, test.stderr
+        nginx = subprocess.Popen(["nginx", "-p", str(work), "-c", str(work / "nginx.conf"),
+                                  "-g", "daemon off;"], stderr=subprocess.PIPE)
+        try:
+            _wait_for(f"http://127.0.0.1:{http_port}/", nginx)
+            yield f"https://127.0.0.1:{https_port}/tongxin", http_port, work
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+
+
+def _wait_for(url: str, nginx: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if nginx.poll() is not None:
+            msg = f"nginx stopped: {nginx.stderr.read().decode() if nginx.stderr else ''}"
+            raise RuntimeError(msg)
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # nginx answered (a redirect to HTTPS)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def secure_browser():
+    """Chromium that accepts the throwaway certificate (the unit's own is trusted there)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                     args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_through_nginx_with_nothing_leaving_the_machine(
+        proxied, secure_browser, path):
+    url, _, _ = proxied
+    outside: list[str] = []
+    errors: list[str] = []
+    page = secure_browser.new_page(viewport={"width": 1600, "height": 1000},
+                                   ignore_https_errors=True)
+
+    def guard(route):
+        if route.request.url.startswith((*LOCAL_PREFIXES, "https://127.0.0.1",
+                                         "wss://127.0.0.1")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{url}/{path}")
+    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1, "
+                           "[data-testid='stMainBlockContainer'] h2, .tx-top", timeout=60_000)
+    if PAGES[path]:
+        frame = map_painted(page)
+        assert frame.locator(".tongxin-legend").count() >= 1
+    page.wait_for_timeout(500)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert outside == [] and errors == []
+    page.close()
+
+
+def test_plain_http_is_sent_to_https_and_the_websocket_goes_through(proxied):
+    _, http_port, work = proxied
+    request = urllib.request.Request(f"http://127.0.0.1:{http_port}/tongxin/")
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        urllib.request.build_opener(_NoRedirect).open(request, timeout=5)
+    assert redirect.value.code == 301
+    assert redirect.value.headers["Location"].startswith("https://")
+    # The pages above talked to the server over the proxied websocket: nginx logged the upgrade.
+    log = (work / "logs" / "access.log").read_text(encoding="utf-8")
+    assert re.search(r'"GET /tongxin/_stcore/stream HTTP/1\.1" 101 ', log), log[-2000:]
+
+
+def test_the_upload_limit_is_the_apps(proxied):
+    site = SITE.read_text(encoding="utf-8")
+    limit = re.search(r"client_max_body_size (\d+)m;", site)
+    config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    assert limit and f"maxUploadSize = {limit.group(1)}" in config
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
