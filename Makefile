@@ -21,9 +21,9 @@ install: $(PY)
 dev-deps: $(PY)
 	$(PIP_INSTALL) -r requirements-dev.lock
 
-# Everything the tests need, Debian's Chromium and CJK fonts included.
+# Everything the tests need: Debian's Chromium, CJK fonts, nginx (scripts/install_test_packages.sh).
 install-dev: dev-deps
-	bash scripts/install_browser.sh
+	bash scripts/install_test_packages.sh
 
 # Install and start the dashboard on the demo data (http://localhost:8501).
 run: install

@@ -104,7 +104,7 @@ def locked_names() -> set[str]:
 
 
 def normalise(name: str) -> str:
-    """Return a package name as PEP 503 compares it (``Streamlit_Folium`` -> ``streamlit-folium``)."""
+    """Return a package name as PEP 503 compares it (``Streamlit_Folium``: ``streamlit-folium``)."""
     return "-".join(name.lower().replace("_", "-").replace(".", "-").split("-"))
 
 
@@ -139,9 +139,9 @@ def _licence(meta: email.message.Message, name: str) -> str:
     text = str(meta.get("License") or "").strip()
     if text and "\n" not in text and len(text) < 80 and text.upper() != "UNKNOWN":
         return text
-    classifiers = [c.rsplit("::", 1)[-1].strip() for c in meta.get_all("Classifier") or []
-                   if c.startswith("License ::") and "OSI Approved" != c.rsplit("::", 1)[-1]
-                   .strip()]
+    kinds = [c.rsplit("::", 1)[-1].strip() for c in meta.get_all("Classifier") or []
+             if c.startswith("License ::")]
+    classifiers = [k for k in kinds if k != "OSI Approved"]
     if classifiers:
         return " AND ".join(dict.fromkeys(classifiers))
     return LICENCE_OVERRIDES.get(normalise(name), "UNKNOWN")

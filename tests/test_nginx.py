@@ -86,7 +86,8 @@ def _wait_for(url: str, nginx: subprocess.Popen, timeout: float = 20) -> None:
             msg = f"nginx stopped: {nginx.stderr.read().decode() if nginx.stderr else ''}"
             raise RuntimeError(msg)
         try:
-            urllib.request.urlopen(url, timeout=2)
+            # Not following nginx's redirect: it names the unit's HTTPS port (443), not the test's.
+            urllib.request.build_opener(_NoRedirect).open(url, timeout=2)
             return
         except urllib.error.HTTPError:
             return  # nginx answered (a redirect to HTTPS)
