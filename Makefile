@@ -39,7 +39,7 @@ test: install-dev
 check: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	$(PY) -m pytest -q -m "$(FAST)"
+	$(PY) -m pytest -q -n 2 -m "$(FAST)"
 
 lint: dev-deps
 	$(PY) -m ruff check .

@@ -45,7 +45,7 @@ def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = ""
     env = {**os.environ, "TONGXIN_DATA": str(data_path), "PYTHONPATH": str(ROOT),
            "TONGXIN_ACCOUNTS": str(Path(data_path).with_name("accounts.json"))}
     # A file, not a pipe: nobody reads a pipe during a long soak and a full one stalls the server.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",

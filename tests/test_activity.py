@@ -8,7 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 import storage
@@ -336,6 +338,7 @@ def test_one_empty_cell_row_per_zero(rows, span):
     assert key == sorted(key)
 
 
+@pytest.mark.slow  # about 5 s of examples
 @hsettings(max_examples=150, deadline=None)
 @given(rows=activity_rows, span=spans, wider=st.tuples(st.integers(0, 400), st.integers(0, 400)))
 def test_widening_never_lowers_a_count(rows, span, wider):

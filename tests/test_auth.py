@@ -11,9 +11,9 @@ import pytest
 
 from auth.accounts import AccountError, AccountStore
 from auth.cli import main as auth_main
-from tongxin.layers_cli import main as layers_main
 from storage import open_store
 from tests.conftest import DATA, opened_page
+from tongxin.layers_cli import main as layers_main
 
 PASSWORD = "correct horse 42"
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from storage.gpkg import GeoPackageStore
 from ledger.importer import import_file
+from storage.gpkg import GeoPackageStore
 from tests.browser import ARTIFACTS, LOCAL_PREFIXES, map_painted, streamlit_server
 from tests.conftest import DATA, ROOT
 from ui.briefing_style import KPI_FLOOR_PX, LABEL_FLOOR_PX

@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from layers import LAYERS
-from tongxin.layers_cli import main
 from storage import open_store
 from tests.conftest import DATA, ROOT, copy_fixture
+from tongxin.layers_cli import main
 
 LAYER_FILES = {
     "townships": "townships_{}.geojson", "communities": "communities_{}.csv",

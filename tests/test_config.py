@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core import cli, config, lang, settings
-from core.district import DistrictConfig, district_config, problems
+from core.district import district_config, problems
 from core.errors import ConfigError
 from tests.conftest import ROOT
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from layers import CrsError
 from layers.coords import (
     CrsSpec,
     bd09_to_gcj02,
@@ -26,7 +27,6 @@ from layers.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from layers import CrsError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from analysis.coverage import station_coverage, station_radii
-from core.district import district_config
+from core.district import DistrictConfig, district_config
 from tests.conftest import read_layers
-from core.district import DistrictConfig
 
 # Everything is laid out in EPSG:4544 metres around a point in the district, then stored in
 # EPSG:4326 as the layers are: the analysis must measure in metres again.
@@ -131,6 +131,7 @@ coords = st.tuples(st.floats(-9000, 9000), st.floats(-4500, 4500))
 @hyp_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(coords, min_size=1, max_size=6), st.lists(coords, min_size=1, max_size=25),
        st.floats(100, 3000), st.floats(1.0, 3.0), coords)
+@pytest.mark.slow  # about 9 s of examples
 def test_more_reach_and_more_stations_never_lower_coverage(stations_xy, communities_xy, radius,
                                                            factor, extra):
     towns = ["T1" if x < 0 else "T2" for x, _ in communities_xy]

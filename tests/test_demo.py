@@ -16,6 +16,9 @@ from core.district import district_config
 from layers import LAYERS
 from scripts.build_demo import DEFAULT_SEED, REAL_UNITS, REFERENCE_DATE, build_demo
 
+# Builds the demo district from its sources (twice, to compare): about 25 s.
+pytestmark = pytest.mark.slow
+
 METRIC_CRS = "EPSG:4544"
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "demo" / "tongxin-demo.gpkg"
 STREETS = {"620103001": "西园街道", "620103002": "西湖街道", "620103003": "建兰路街道",

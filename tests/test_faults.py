@@ -22,8 +22,8 @@ import pytest
 
 from benchmarks.import_bench import make_ledger
 from core import settings
-from storage import StoreError
 from ledger.importer import import_file
+from storage import StoreError
 from storage.gpkg import GeoPackageStore, diagnose, recovery_message
 from tests.conftest import DATA, ROOT
 

@@ -11,8 +11,8 @@ import pyproj
 import pytest
 
 from layers.coords import wgs84_to_bd09, wgs84_to_gcj02
-from tongxin.layers_cli import main
 from storage import open_store
+from tongxin.layers_cli import main
 
 # Three real demo communities (WGS84), written into ledgers in other coordinate systems.
 TRUTH = pd.DataFrame({

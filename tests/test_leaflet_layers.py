@@ -48,7 +48,7 @@ def test_the_browser_draws_the_polygons_python_encoded(browser, tmp_path, townsh
     fmap = Map.for_district(townships.dissolve()[["geometry"]])
     layer = fmap.add_townships(townships, {"name": "名称"})
     payload = json.loads(layer.data)
-    expected = decoded(payload["shapes"], int(round(np.log10(payload["scale"]))))
+    expected = decoded(payload["shapes"], round(np.log10(payload["scale"])))
 
     page, errors = _open(browser, fmap, tmp_path)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -16,11 +17,16 @@ from shapely.geometry import Point, box
 from analysis.metric import metric_crs
 from tests.conftest import map_payloads, read_layers
 from ui import maps
+from ui.geometry import (
+    decimals_for,
+    hex_bins,
+    pixel_metres,
+    round_coordinates,
+    simplify_for_display,
+)
 from ui.leaflet_layers import read_column
 from ui.map_object import Map
 from ui.polyline import decode_ring
-from ui.geometry import (decimals_for, hex_bins, pixel_metres, round_coordinates,
-                         simplify_for_display)
 
 METRIC = "EPSG:4544"
 
@@ -194,7 +200,7 @@ def test_count_classes_are_whole_numbers_that_do_not_overlap():
     bounds = [tuple(int(x.replace(",", "")) for x in label.split(" – ")) for label in labels]
     flat = [(b[0], b[-1]) for b in bounds]
     assert flat[0][0] == 1 and flat[-1][1] == 40
-    for (_, top), (low, _) in zip(flat, flat[1:]):
+    for (_, top), (low, _) in itertools.pairwise(flat):
         assert low == top + 1, labels
     assert len(fills) == 12
 

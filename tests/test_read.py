@@ -234,6 +234,7 @@ def test_csv_row_wider_than_the_sample_and_blank_header_with_data(tmp_path):
     assert table.rows[-1] == 3001
 
 
+@pytest.mark.slow  # a timing: needs the machine to itself
 def test_csv_of_100000_rows_reads_in_well_under_two_seconds(tmp_path):
     header = ["名称", "宗教", "所属乡镇(街道)", "经度", "纬度", "地址", "登记日期", "联系人", "电话", "备注"]
     row = "场所{i}（示例）,伊斯兰教,西园街道,103.8,36.06,西津东路{i}号,2020-01-01,马某某,0931-{i:07d},"

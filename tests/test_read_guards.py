@@ -12,10 +12,15 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from layers import _read
-from layers import ReadError
-from layers._read import (ZIP_MAX_MEMBERS, ZIP_MAX_RATIO, ZIP_RATIO_FLOOR, read_table, sniff_kind,
-                          zip_limit_bytes)
+from layers import ReadError, _read
+from layers._read import (
+    ZIP_MAX_MEMBERS,
+    ZIP_MAX_RATIO,
+    ZIP_RATIO_FLOOR,
+    read_table,
+    sniff_kind,
+    zip_limit_bytes,
+)
 from ledger.importer import check
 from tests.conftest import DATA
 

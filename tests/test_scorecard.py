@@ -8,14 +8,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 import storage
 from analysis.activity import Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
 from analysis.scorecard import (
-    INDICATORS, KINDS, SUPERVISION_COLUMNS, Rubric, RubricError, RubricIndicator, ScoreInputs,
-    indicator_shares, load_rubric, scorecard, supervision_list,
+    INDICATORS,
+    KINDS,
+    SUPERVISION_COLUMNS,
+    Rubric,
+    RubricError,
+    RubricIndicator,
+    ScoreInputs,
+    indicator_shares,
+    load_rubric,
+    scorecard,
+    supervision_list,
 )
 from analysis.units import unit_status
 from tests.conftest import tiny_frames
@@ -280,6 +291,7 @@ def _rubrics(draw) -> Rubric:
 
 @hyp_settings(max_examples=60, deadline=None,
               suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow  # about 7 s of examples
 @given(facts=st.lists(_facts(), min_size=1, max_size=3), data=st.data(), rubric=_rubrics())
 def test_improving_an_input_never_lowers_the_score(facts, data, rubric):
     town = data.draw(st.integers(0, len(facts) - 1))
@@ -295,6 +307,7 @@ def test_improving_an_input_never_lowers_the_score(facts, data, rubric):
     assert (after["score"] <= rubric.total).all() and (after["score"] >= 0).all()
 
 
+@pytest.mark.slow  # about 6 s of examples
 @hyp_settings(max_examples=25, deadline=None)
 @given(small=st.floats(0, 2500), extra=st.floats(0, 1500))
 def test_a_wider_service_radius_never_lowers_a_score(small, extra):

@@ -12,8 +12,7 @@ import pytest
 from shapely.geometry import Point
 
 from layers import LAYERS
-from storage import StoreError
-from storage import STORES, ImportRecord, open_store
+from storage import STORES, ImportRecord, StoreError, open_store
 from storage.gpkg import GeoPackageStore
 from tests.conftest import tiny_frames
 

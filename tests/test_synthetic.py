@@ -7,10 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.metric import metric_crs
 from analysis.coverage import station_coverage
-from benchmarks.synthetic import (ACTIVITY_CAP, _demo, activities_per_copy, grid_offsets,
-                                  synthetic_district, write_synthetic)
+from analysis.metric import metric_crs
+from benchmarks.synthetic import (
+    ACTIVITY_CAP,
+    _demo,
+    activities_per_copy,
+    grid_offsets,
+    synthetic_district,
+    write_synthetic,
+)
 from core.district import district_config
 from layers import LAYERS
 from storage.gpkg import GeoPackageStore
@@ -81,7 +87,7 @@ def test_copy_zero_is_the_demo_itself(demo):
 
 
 def test_every_point_lies_inside_the_union_district(synthetic):
-    scale, frames, district = synthetic
+    _scale, frames, district = synthetic
     boundary = district.geometry.iloc[0]
     assert district.geom_type.iloc[0] == "MultiPolygon"
     assert len(district) == 1

@@ -131,10 +131,10 @@ def test_a_zip_bomb_upload_is_refused_and_leaves_nothing(demo_env, temp_dir):
     from views.data import check_upload
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("venues.shp", "w") as fh:
-            for _ in range(20):
-                fh.write(bytes(MB))
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("venues.shp", "w") as fh:
+        for _ in range(20):
+            fh.write(bytes(MB))
     content = buffer.getvalue()
     assert len(content) < MB
     report = check_upload("religious_sites", "venues.zip", content)

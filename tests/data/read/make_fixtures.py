@@ -164,7 +164,7 @@ def csv_fixtures(out: Path) -> None:
 
     # "CSV" from Excel on Chinese Windows: GBK; two title rows, one not padded; a blank line
     # inside; cells with outer spaces; an empty cell.
-    gbk = _csv_lines([[TITLE, "", "", "", "", ""]]) + [SUBTITLE]
+    gbk = [*_csv_lines([[TITLE, "", "", "", "", ""]]), SUBTITLE]
     gbk += _csv_lines([HEADER, body[0], [" " + body[1][0] + " ", *body[1][1:]]])
     gbk += [""]
     gbk += _csv_lines([body[2], [*body[3][:5], ""]])
