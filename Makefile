@@ -8,7 +8,7 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --requir
 # The fast loop: everything but the tests that drive Chromium, the load test and the slow ones.
 FAST := not browser and not load and not slow
 
-.PHONY: run test check lint types install install-dev dev-deps lock demo bench
+.PHONY: run test check lint types install install-dev dev-deps lock demo bench bundle
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,7 @@ demo: install
 
 bench: install-dev
 	$(PY) benchmarks/import_bench.py
+
+# The intranet bundles, one per platform (needs the package index): dist/tongxin-*.tar.gz.
+bundle: dev-deps
+	$(PY) scripts/bundle.py

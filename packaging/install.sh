@@ -15,8 +15,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VERSION=$(cat "$HERE/VERSION")
 BUNDLE_ARCH=$(cat "$HERE/ARCH")
+BUNDLE_PYTHON=$(cat "$HERE/PYTHON")      # 3.11 unless the bundle was built for another
 SERVICE_USER=tongxin
-PYTHON=${PYTHON:-python3.11}
+PYTHON=${PYTHON:-python$BUNDLE_PYTHON}
 NEED_MB=1500          # the environment (about 870 MB) and the code, with room to spare
 MIN_GLIBC=2.28        # the oldest glibc the bundled wheels (manylinux_2_28) run on
 
@@ -70,15 +71,15 @@ machine=$(uname -m)
   "This bundle is for $BUNDLE_ARCH; this machine is $machine. Use tongxin-$VERSION-linux-$machine.tar.gz."
 
 command -v "$PYTHON" >/dev/null 2>&1 || fail \
-  "找不到 Python 3.11（$PYTHON）。请先从操作系统的软件源安装 python3.11，或用 --python 指定其路径。" \
-  "Python 3.11 ($PYTHON) was not found. Install python3.11 from the system's repository, or give its path with --python."
+  "找不到 Python $BUNDLE_PYTHON（$PYTHON）。请先从操作系统的软件源安装 python$BUNDLE_PYTHON，或用 --python 指定其路径。" \
+  "Python $BUNDLE_PYTHON ($PYTHON) was not found. Install python$BUNDLE_PYTHON from the system's repository, or give its path with --python."
 pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo "?")
-[ "$pyver" = 3.11 ] || fail \
-  "需要 Python 3.11，$PYTHON 是 $pyver。安装包中的程序包是为 3.11 编译的；其他版本请见 README 的“其他 Python 版本”。" \
-  "Python 3.11 is needed; $PYTHON is $pyver. The bundled packages are built for 3.11; for another version see the README (another Python)."
+[ "$pyver" = "$BUNDLE_PYTHON" ] || fail \
+  "需要 Python $BUNDLE_PYTHON，$PYTHON 是 $pyver。安装包中的程序包是为 $BUNDLE_PYTHON 编译的；其他版本请见 README 的“服务器上是另一个 Python 版本”。" \
+  "Python $BUNDLE_PYTHON is needed; $PYTHON is $pyver. The bundled packages are built for $BUNDLE_PYTHON; for another version see the README (another Python on the server)."
 "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || fail \
-  "$PYTHON 缺少 venv/ensurepip 模块（Debian/UOS 上安装 python3.11-venv）。" \
-  "$PYTHON lacks the venv/ensurepip modules (on Debian/UOS install python3.11-venv)."
+  "$PYTHON 缺少 venv/ensurepip 模块（Debian/UOS 上安装 python$BUNDLE_PYTHON-venv）。" \
+  "$PYTHON lacks the venv/ensurepip modules (on Debian/UOS install python$BUNDLE_PYTHON-venv)."
 
 glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
 if [ -n "$glibc" ] && [ "$(printf '%s\n%s\n' "$MIN_GLIBC" "$glibc" | sort -V | head -n1)" != "$MIN_GLIBC" ]; then

@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The interpreter the locks are resolved for; --python builds for another (same pins).
 PYTHON_VERSION = "3.11"
-ABI = "cp311"
 # manylinux_2_28 is the newest tag any locked package needs (pyarrow, pyproj): glibc 2.28,
 # which Kylin V10 and UOS 20 have. install.sh checks it on the target.
 PLATFORM_TAGS = {
@@ -68,28 +68,31 @@ def version() -> str:
         return str(tomllib.load(fh)["project"]["version"])
 
 
-def download_wheels(arch: str, cache: Path) -> Path:
-    """Download every locked package's wheel for ``arch`` (CPython 3.11) into ``cache/arch``.
+def download_wheels(arch: str, cache: Path, python: str = PYTHON_VERSION) -> Path:
+    """Download every locked package's wheel for ``arch`` and CPython ``python`` into the cache.
 
     Parameters
     ----------
     arch : str
         ``"x86_64"`` or ``"aarch64"``.
     cache : pathlib.Path
-        Folder kept between builds.
+        Folder kept between builds (wheels go to ``cache/<arch>-cp<python>``).
+    python : str
+        ``"3.11"`` (what the locks are resolved for), or another CPython such as ``"3.12"``.
 
     Returns
     -------
     pathlib.Path
         The folder of wheels.
     """
-    target = cache / arch
+    abi = "cp" + python.replace(".", "")
+    target = cache / f"{arch}-{abi}"
     target.mkdir(parents=True, exist_ok=True)
     platforms = [arg for tag in PLATFORM_TAGS[arch] for arg in ("--platform", tag)]
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-         "--only-binary=:all:", *platforms, "--python-version", PYTHON_VERSION,
-         "--implementation", "cp", "--abi", ABI, "--require-hashes",
+         "--only-binary=:all:", *platforms, "--python-version", python,
+         "--implementation", "cp", "--abi", abi, "--require-hashes",
          "-r", str(ROOT / "requirements.lock"), "-d", str(target)], check=True)
     return target
 
@@ -189,7 +192,7 @@ def sbom(packages: list[Package], arch: str, app_version: str) -> dict:
             "tools": {"components": [{"type": "application", "name": "scripts/bundle.py"}]},
             "component": {"type": "application", "bom-ref": "tongxin", "name": "tongxin",
                           "version": app_version, "description":
-                          f"Tongxin intranet bundle for linux-{arch}, CPython {PYTHON_VERSION}"},
+                          f"Tongxin intranet bundle for linux-{arch}"},
         },
         "components": [{
             "type": "library", "bom-ref": f"pkg:pypi/{normalise(p.name)}@{p.version}",
@@ -223,7 +226,7 @@ def app_files() -> list[str]:
     return sorted(f for f in listed if f)
 
 
-def build(arch: str, out: Path, cache: Path) -> Path:
+def build(arch: str, out: Path, cache: Path, python: str = PYTHON_VERSION) -> Path:
     """Build the bundle for ``arch``; return the archive's path.
 
     Parameters
@@ -234,15 +237,19 @@ def build(arch: str, out: Path, cache: Path) -> Path:
         Folder the archive is written to.
     cache : pathlib.Path
         Folder of downloaded wheels kept between builds.
+    python : str
+        The target's CPython (``"3.11"``); another one gets its name in the archive's.
 
     Returns
     -------
     pathlib.Path
-        ``out/tongxin-<version>-linux-<arch>.tar.gz``.
+        ``out/tongxin-<version>-linux-<arch>.tar.gz`` (``...-py3.12.tar.gz`` for another).
     """
     app_version = version()
     name = f"tongxin-{app_version}-linux-{arch}"
-    wheels = download_wheels(arch, cache)
+    if python != PYTHON_VERSION:
+        name += f"-py{python}"
+    wheels = download_wheels(arch, cache, python)
     wanted = locked_names()
     shipped = sorted((w for w in wheels.glob("*.whl")
                       if normalise(w.name.split("-", 1)[0]) in wanted), key=lambda w: w.name)
@@ -264,6 +271,7 @@ def build(arch: str, out: Path, cache: Path) -> Path:
     shutil.move(top / "packaging" / "install.sh", top / "install.sh")
     (top / "VERSION").write_text(app_version + "\n", encoding="utf-8")
     (top / "ARCH").write_text(arch + "\n", encoding="utf-8")
+    (top / "PYTHON").write_text(python + "\n", encoding="utf-8")
     (top / "sbom.cdx.json").write_text(
         json.dumps(sbom(packages, arch, app_version), ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8")
@@ -285,10 +293,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="x86_64 and/or aarch64 (default: both)")
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "wheels")
+    parser.add_argument("--python", default=PYTHON_VERSION,
+                        help="the target's CPython, e.g. 3.12 (default 3.11, what the locks "
+                             "are resolved for)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for arch in args.platform or sorted(PLATFORM_TAGS, reverse=True):
-        archive = build(arch, args.out, args.cache)
+        archive = build(arch, args.out, args.cache, args.python)
         print(f"{archive.relative_to(ROOT) if archive.is_relative_to(ROOT) else archive}: "
               f"{archive.stat().st_size / 2**20:.0f} MB")
     return 0

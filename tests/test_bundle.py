@@ -63,7 +63,7 @@ def test_one_folder_with_every_wheel_the_app_the_installer_sbom_and_licences(bui
         assert {name.split("/", 1)[0] for name in tar.getnames()} == {TOP}
     wheels = sorted((unpacked / "wheels").glob("*.whl"))
     assert {bundle.normalise(w.name.split("-", 1)[0]) for w in wheels} == bundle.locked_names()
-    for name in ("install.sh", "VERSION", "ARCH", "sbom.cdx.json", "THIRD-PARTY-LICENSES.md",
+    for name in ("install.sh", "VERSION", "ARCH", "PYTHON", "sbom.cdx.json", "THIRD-PARTY-LICENSES.md",
                  "packaging/tongxin.service", "packaging/tongxin.env",
                  "packaging/nginx-tongxin.conf", "app/dashboard.py", "app/requirements.lock",
                  "app/static/vendor/leaflet/leaflet.js", "app/data/demo/tongxin-demo.gpkg"):
