@@ -9,7 +9,6 @@ import re
 import runpy
 import shutil
 import tempfile
-import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -234,19 +233,17 @@ def test_csv_row_wider_than_the_sample_and_blank_header_with_data(tmp_path):
     assert table.rows[-1] == 3001
 
 
-@pytest.mark.slow  # a timing: needs the machine to itself
-def test_csv_of_100000_rows_reads_in_well_under_two_seconds(tmp_path):
+def test_a_csv_of_100000_rows_reads_whole(tmp_path):
     header = ["名称", "宗教", "所属乡镇(街道)", "经度", "纬度", "地址", "登记日期", "联系人", "电话", "备注"]
     row = "场所{i}（示例）,伊斯兰教,西园街道,103.8,36.06,西津东路{i}号,2020-01-01,马某某,0931-{i:07d},"
     text = ",".join(header) + "\n" + "\n".join(row.format(i=i) for i in range(100_000)) + "\n"
     path = tmp_path / "big.csv"
     path.write_bytes(text.encode("gbk"))
-    started = time.perf_counter()
+    # How long it takes is measured by benchmarks/import_bench.py (README: Benchmarks), not
+    # asserted: a wall-clock limit fails whenever the machine is busy with something else.
     table = read_table(path, header)
-    elapsed = time.perf_counter() - started
     assert len(table.frame) == 100_000 and table.rows[-1] == 100_001
     assert table.frame["备注"].isna().all()
-    assert elapsed < 2.0, elapsed
 
 
 _CELL = st.text(alphabet=st.sampled_from(list("名称宗教西园街道清真寺（示例）abc 123,\"\n;|\t")),
