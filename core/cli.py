@@ -202,7 +202,8 @@ def run(argv: Sequence[str] | None, build_parser: Callable[[str], argparse.Argum
         # Before anything reads a setting: a wrong one is a usage error, all said at once.
         config.ensure_valid()
     except ConfigError as exc:
-        print(exc.message(_flag_lang(argv)), file=sys.stderr)
+        # early_lang never raises: a wrong lang setting itself is said in Chinese.
+        print(exc.message(early_lang(argv)), file=sys.stderr)
         return EXIT_USAGE
     lang = early_lang(argv)
     try:
@@ -231,20 +232,6 @@ def run(argv: Sequence[str] | None, build_parser: Callable[[str], argparse.Argum
         return EXIT_OK
     except Exception:  # noqa: BLE001 - the last guard: users get a message, not a traceback
         return _internal_error(lang)
-
-
-def _flag_lang(argv: Sequence[str]) -> str | None:
-    """Return the ``--lang`` given in ``argv`` if it is a language, else None.
-
-    Unlike :func:`early_lang` this never reads the ``lang`` setting, which may be the very
-    problem being reported (the error then falls back to Chinese).
-    """
-    for i, arg in enumerate(argv):
-        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else (
-            arg.split("=", 1)[1] if arg.startswith("--lang=") else None)
-        if value is not None:
-            return value if value in LANGUAGES else None
-    return None
 
 
 def _internal_error(lang: str) -> int:

@@ -31,6 +31,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Run as a script (`python scripts/bundle.py`), the project root is not on the path yet.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.lock import normalise, pins
+
 ROOT = Path(__file__).resolve().parent.parent
 # The interpreter the locks are resolved for; --python builds for another (same pins).
 PYTHON_VERSION = "3.11"
@@ -99,16 +104,7 @@ def download_wheels(arch: str, cache: Path, python: str = PYTHON_VERSION) -> Pat
 
 def locked_names() -> set[str]:
     """Return the normalised names of every package in ``requirements.lock``."""
-    names = set()
-    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
-        if "==" in line and not line.lstrip().startswith("#"):
-            names.add(normalise(line.split("==", 1)[0].strip()))
-    return names
-
-
-def normalise(name: str) -> str:
-    """Return a package name as PEP 503 compares it (``Streamlit_Folium``: ``streamlit-folium``)."""
-    return "-".join(name.lower().replace("_", "-").replace(".", "-").split("-"))
+    return set(pins((ROOT / "requirements.lock").read_text(encoding="utf-8")))
 
 
 def wheel_package(wheel: Path) -> Package:
