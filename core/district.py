@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -25,9 +25,11 @@ from core import settings
 from core.errors import ConfigError, Problem
 
 LIST_KEYS = ("activity_categories", "religions", "unit_categories", "station_kinds",
-             "township_kinds", "community_kinds")
+             "township_kinds", "community_kinds", "visit_forms")
+# Lists a district file may leave out (files written before the list existed): their defaults.
+OPTIONAL_LISTS = {"visit_forms": ("走访", "座谈", "联席会议", "电话", "其他")}
 DISTRICT_KEYS = ("name", "adcode", "centre", "township_station_kind", "default_proposal_kind")
-TABLES = ("district", "lists", "service_radius_m")
+TABLES = ("district", "lists", "service_radius_m", "value_aliases")
 RADIUS_KEYS = ("urban", "rural")
 # The same box layers/coords.py uses to tell a plausible position in China.
 CHINA_LNG = (73.0, 135.0)
@@ -60,6 +62,9 @@ class DistrictConfig:
     township_station_kind: str = "民族工作站"
     default_proposal_kind: str = "社区服务站点"
     centre: tuple[float, float] = (103.8, 36.0)
+    visit_forms: tuple[str, ...] = OPTIONAL_LISTS["visit_forms"]
+    # {list name: {short form a ledger writes: the list's value}}, e.g. 央企 -> 中央企业.
+    value_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def radius(self, kind: str, urban: bool) -> float:
         """Return the service radius (m) of a station of ``kind`` in an urban or rural township.
@@ -108,12 +113,13 @@ def load(path: str) -> DistrictConfig:
     radii = {kind: (float(r["urban"]), float(r["rural"]))
              for kind, r in raw.get("service_radius_m", {}).items()}
     lng, lat = district["centre"]
+    aliases = {name: dict(table) for name, table in raw.get("value_aliases", {}).items()}
     return DistrictConfig(
         name=district["name"], adcode=str(district["adcode"]), service_radius_m=radii,
         township_station_kind=district["township_station_kind"],
         default_proposal_kind=district["default_proposal_kind"],
-        centre=(float(lng), float(lat)),
-        **{key: tuple(lists[key]) for key in LIST_KEYS},
+        centre=(float(lng), float(lat)), value_aliases=aliases,
+        **{key: tuple(lists.get(key, OPTIONAL_LISTS.get(key, ()))) for key in LIST_KEYS},
     )
 
 
@@ -203,6 +209,9 @@ def shape_problems(raw: dict[str, Any], file: str) -> list[Problem]:
     radii = _table(raw, "service_radius_m", bad, required=False)
     if radii:
         _check_radii(radii, kinds, bad)
+    aliases = _table(raw, "value_aliases", bad, required=False)
+    if aliases and lists is not None:
+        _check_aliases(aliases, lists, bad)
     return found
 
 
@@ -229,6 +238,8 @@ def _check_lists(lists: dict[str, Any], bad: _Report) -> tuple[str, ...] | None:
     for key in LIST_KEYS:
         where = f"[lists] {key}"
         value = lists.get(key)
+        if value is None and key in OPTIONAL_LISTS:
+            continue
         if value is None:
             bad(where, "config.district.list", missing=True)
             continue
@@ -279,6 +290,24 @@ def _check_radii(radii: dict[str, Any], kinds: tuple[str, ...] | None, bad: _Rep
             bad(where, "config.district.radius_kind", kinds=_listed(kinds))
         elif not _radius(value):
             bad(where, "config.district.radius", value)
+
+
+def _check_aliases(aliases: dict[str, Any], lists: dict[str, Any], bad: _Report) -> None:
+    """Check ``[value_aliases]``: per known list, short forms mapping to one of its values."""
+    for name, table in aliases.items():
+        where = f"[value_aliases.{name}]"
+        if name not in LIST_KEYS:
+            bad(where, "config.district.unknown_key", known=_listed(LIST_KEYS))
+            continue
+        if not isinstance(table, dict):
+            bad(where, "config.district.table", table, table=f"value_aliases.{name}")
+            continue
+        values = lists.get(name, OPTIONAL_LISTS.get(name, ()))
+        values = tuple(values) if isinstance(values, list | tuple) else ()
+        for short, target in table.items():
+            if not _text(short) or target not in values:
+                bad(f'{where} "{short}"', "config.district.alias", target,
+                    values=_listed(values))
 
 
 def _one_of(kinds: tuple[str, ...]) -> Callable[[object], bool]:

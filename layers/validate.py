@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from core.district import district_config
 from core.errors import Issue
 from layers import LAYERS
 from layers._convert import blank, fold_key, to_bool, to_date, to_number, to_text
@@ -225,6 +226,10 @@ def _check_choices(col: Column, values: pd.Series, rows: np.ndarray, header: str
                    report: Report) -> pd.Series:
     allowed = col.allowed() or ()
     canonical = {fold_key(a): a for a in allowed}
+    # The district's short forms (央企 for 中央企业) read as the value they stand for.
+    if isinstance(col.choices, str):
+        shorts = district_config().value_aliases.get(col.choices, {})
+        canonical.update({fold_key(s): v for s, v in shorts.items() if v in allowed})
     uniques = {v: canonical.get(fold_key(v)) for v in values.dropna().unique()}
     mapped = values.map(lambda v: uniques.get(v) if v is not None else None)
     bad = (values.notna() & mapped.isna()).to_numpy()
