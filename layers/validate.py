@@ -47,6 +47,8 @@ class Report:
     kind: str = ""
     crs_label: str = ""
     row_label: str = "row"
+    # Which rows' ids were generated (the file left them blank): an append renumbers those.
+    generated_ids: pd.Series | None = None
 
     @property
     def ok(self) -> bool:
@@ -131,6 +133,59 @@ def validate_file(layer: str, path: str | Path, context: Context, *,
     return report
 
 
+def validate_record(layer: str, values: dict[str, object], context: Context, *,
+                    crs: str | None = None, label: str = "") -> Report:
+    """Check one record typed into a form, exactly as a row of an imported file would be.
+
+    The same conversions, lists, references and location checks apply, so a form shows the
+    same messages as an import; each :class:`~core.errors.Issue` names the column's label.
+
+    Parameters
+    ----------
+    layer : str
+        A name from :data:`layers.LAYERS`.
+    values : dict
+        ``{canonical column: value}``; a location as ``lng``/``lat`` (in ``crs``) or as
+        ``geometry`` (a shapely geometry in EPSG:4326 unless ``crs`` says otherwise).
+    context : Context
+        The working dataset's townships, communities and boundary.
+    crs : str, optional
+        The coordinates' system (``wgs84``, ``gcj02``, ``EPSG:4544``...); WGS84 by default.
+    label : str, optional
+        What the report calls the source (``"编辑"``, a form's name).
+
+    Returns
+    -------
+    Report
+        ``frame`` holds the one converted row (EPSG:4326) when it is valid.
+    """
+    schema = LAYERS[layer]
+    fields = {col.name: values.get(col.name) for col in schema.columns}
+    geometry = values.get("geometry")
+    if geometry is None and values.get("lng") not in (None, "") \
+            and values.get("lat") not in (None, ""):
+        fields["lng"], fields["lat"] = values["lng"], values["lat"]
+    fields = {name: (None if isinstance(v, str) and not v.strip() else v)
+              for name, v in fields.items()}
+    frame = pd.DataFrame([fields], index=[0])
+    geoms = None
+    if geometry is not None:
+        geoms = gpd.GeoSeries([geometry], index=frame.index, crs=4326 if crs is None else None)
+    labels = {col.name: col.label for col in schema.columns} | {"lng": "经度", "lat": "纬度"}
+    raw = RawTable(frame, {name: labels[name] for name in frame.columns},
+                   np.asarray([1]), "record", geoms, None if geoms is None else geoms.crs,
+                   "record", None)
+    report = Report(layer, label, "", rows=1)
+    try:
+        converted = _check(schema, raw, context, crs, report)
+    except CrsError as exc:
+        report.errors.append(Issue(exc.key, params=exc.params))
+        return report
+    if report.ok:
+        report.frame = converted
+    return report
+
+
 def _check(schema: LayerSchema, raw: RawTable, context: Context, crs: str | None,
            report: Report) -> gpd.GeoDataFrame:
     rows = np.asarray(raw.rows)
@@ -152,6 +207,7 @@ def _check(schema: LayerSchema, raw: RawTable, context: Context, crs: str | None
     _resolve_references(schema, frame, rows, shown, context, report)
     if schema.derive is not None:
         frame = schema.derive(frame)
+    report.generated_ids = frame[schema.id_column].isna()
     _fill_ids(schema, frame, rows)
     _check_unique(schema, frame, rows, shown, report, raw.row_label)
     report.errors.sort(key=lambda i: (i.row is not None, i.row or 0))
