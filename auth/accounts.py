@@ -1,4 +1,4 @@
-"""The accounts file: users, their roles and bcrypt password hashes; changes are audited."""
+"""The accounts file: users, their roles, townships and bcrypt password hashes; audited."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +24,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "display": frozenset({"briefing"}),
 }
 ROLES = tuple(PERMISSIONS)
+# Roles an account may be limited to some townships in. An admin acts for the whole district
+# and the briefing screen shows it, so neither is ever scoped.
+SCOPED_ROLES = ("viewer", "editor")
+# How township lists may be written: commas (also the Chinese ones), 、 and spaces.
+_TOWN_SEPARATORS = re.compile(r"[,，、;；\s]+")
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 
@@ -34,7 +39,11 @@ class AccountError(TongxinError):
 
 @dataclass(frozen=True)
 class Account:
-    """One user. ``secret_hash`` is a bcrypt hash of the password (or a display token)."""
+    """One user. ``secret_hash`` is a bcrypt hash of the password (or a display token).
+
+    ``towns`` are the township codes a scoped viewer or editor may change records of; empty
+    means the whole district.
+    """
 
     username: str
     role: str
@@ -44,10 +53,94 @@ class Account:
     disabled: bool = False
     created: str = ""
     updated: str = ""
+    towns: tuple[str, ...] = ()
 
     def can(self, permission: str) -> bool:
         """Return whether this account's role grants ``permission``."""
         return not self.disabled and permission in PERMISSIONS.get(self.role, frozenset())
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """Return the township codes this account may change, or None for the whole district."""
+        return frozenset(self.towns) if self.towns else None
+
+    @classmethod
+    def from_row(cls, row: Mapping) -> Account:
+        """Return the account of one row of the accounts file (files from before towns too)."""
+        # JSON has no tuples: towns come back as a list, and older files have none at all.
+        return cls(**{**row, "towns": tuple(str(c) for c in row.get("towns", ()))})
+
+
+def check_scope(role: str, towns: Iterable[str]) -> None:
+    """Refuse townships for a role that acts for the whole district (admin, display).
+
+    Parameters
+    ----------
+    role : str
+        The account's role.
+    towns : iterable of str
+        The township codes asked for; empty is always fine.
+
+    Raises
+    ------
+    AccountError
+        ``auth.scope_role`` when ``towns`` is not empty and the role is not in
+        :data:`SCOPED_ROLES`.
+    """
+    if tuple(towns) and role not in SCOPED_ROLES:
+        raise AccountError("auth.scope_role", role=role, roles=", ".join(SCOPED_ROLES))
+
+
+def split_towns(text: str) -> list[str]:
+    """Return the items of a township list as people type it (``,`` ``，`` ``、`` or spaces).
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"620103005，620103006"`` or ``"西站街道 晏家坪街道"``.
+
+    Returns
+    -------
+    list of str
+        The non-empty items, in order.
+    """
+    return [item for item in _TOWN_SEPARATORS.split(text.strip()) if item]
+
+
+def resolve_towns(items: Iterable[str], townships: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the township codes ``items`` name: each a code or a name of ``townships``.
+
+    Parameters
+    ----------
+    items : iterable of str
+        Codes (``620103005``) or names (``西站街道``).
+    townships : mapping
+        ``{code: name}`` of the working dataset's townships.
+
+    Returns
+    -------
+    tuple of str
+        The codes, sorted, each once.
+
+    Raises
+    ------
+    AccountError
+        ``auth.unknown_towns`` naming every item that is neither, with the known codes and
+        names.
+    """
+    by_name = {name: code for code, name in townships.items()}
+    codes: set[str] = set()
+    unknown: list[str] = []
+    for item in items:
+        code = item if item in townships else by_name.get(item)
+        if code is None:
+            unknown.append(item)
+        else:
+            codes.add(code)
+    if unknown:
+        known = "\n".join(f"  {code} {name}" for code, name in sorted(townships.items()))
+        raise AccountError("auth.unknown_towns", towns="、".join(unknown), known=known or "  -")
+    return tuple(sorted(codes))
 
 
 def _now() -> str:
@@ -90,7 +183,7 @@ class AccountStore:
         if not self.path.is_file():
             return []
         with open(self.path, encoding="utf-8") as fh:
-            return [Account(**row) for row in json.load(fh).get("accounts", [])]
+            return [Account.from_row(row) for row in json.load(fh).get("accounts", [])]
 
     def active(self) -> bool:
         """Return whether any enabled account exists (otherwise: the read-only demo)."""
@@ -104,7 +197,7 @@ class AccountStore:
         raise AccountError("auth.unknown_user", user=username)
 
     def add(self, username: str, role: str, secret: str | None, actor: str, name: str = "",
-            email: str = "") -> tuple[Account, str]:
+            email: str = "", towns: Iterable[str] = ()) -> tuple[Account, str]:
         """Create an account; a display account gets a random token instead of a password.
 
         Parameters
@@ -119,6 +212,9 @@ class AccountStore:
             Who creates it, for the audit log.
         name, email : str
             Display name, and the e-mail single sign-on matches.
+        towns : iterable of str, optional
+            Township codes a viewer or editor is limited to (checked against the dataset by
+            the caller, :func:`resolve_towns`); empty for the whole district.
 
         Returns
         -------
@@ -129,15 +225,46 @@ class AccountStore:
             raise AccountError("auth.bad_username", user=username)
         if role not in ROLES:
             raise AccountError("auth.bad_role", role=role, roles=", ".join(ROLES))
+        codes = tuple(sorted(set(towns)))
+        check_scope(role, codes)
         if any(a.username == username for a in self.all()):
             raise AccountError("auth.exists", user=username)
         if role == "display":
             secret = secrets.token_urlsafe(24)
         secret = self._check_password(secret)
-        account = Account(username, role, _hash(secret), name, email, False, _now(), _now())
+        account = Account(username, role, _hash(secret), name, email, False, _now(), _now(),
+                          codes)
         self._save([*self.all(), account])
-        self._audit({"action": "account_add", "account": username, "role": role, "user": actor})
+        self._audit({"action": "account_add", "account": username, "role": role,
+                     "towns": list(codes), "user": actor})
         return account, secret
+
+    def set_towns(self, username: str, towns: Iterable[str], actor: str) -> Account:
+        """Limit an account to some townships, or (``towns`` empty) give it the whole district.
+
+        Parameters
+        ----------
+        username : str
+            The account, a viewer or an editor when ``towns`` is not empty.
+        towns : iterable of str
+            Township codes (checked against the dataset by the caller, :func:`resolve_towns`).
+        actor : str
+            Who changes it, for the audit log.
+
+        Returns
+        -------
+        Account
+            The changed account.
+        """
+        codes = tuple(sorted(set(towns)))
+        account = self.get(username)
+        check_scope(account.role, codes)
+        previous = account.towns
+        account = replace(account, towns=codes, updated=_now())
+        self._put(account)
+        self._audit({"action": "account_towns", "account": username, "towns": list(codes),
+                     "previous": list(previous), "user": actor})
+        return account
 
     def set_disabled(self, username: str, disabled: bool, actor: str) -> Account:
         """Disable (or enable again) an account; a disabled account cannot sign in."""

@@ -1,4 +1,4 @@
-"""The accounts command line: add, disable, enable, reset and list accounts."""
+"""The accounts command line: add, disable, enable, reset, list accounts and set their towns."""
 
 from __future__ import annotations
 
@@ -9,15 +9,46 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from auth.accounts import ROLES, AccountError, AccountStore
+from auth.accounts import (
+    ROLES,
+    AccountError,
+    AccountStore,
+    check_scope,
+    resolve_towns,
+    split_towns,
+)
 from core.actor import current_user
 from core.cli import EXIT_OK, CommandLine
 from core.i18n import t
-from storage import open_store
+from storage import StoreError, open_store
 
 
 def _store() -> AccountStore:
     return AccountStore.from_settings(audit=open_store().record)
+
+
+def _townships() -> dict[str, str]:
+    """Return ``{code: name}`` of the working dataset's townships."""
+    towns = open_store().read("townships")
+    return dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
+
+
+def _resolved(role: str, text: str) -> tuple[str, ...]:
+    """Return the township codes ``text`` names for an account of ``role`` (empty: none).
+
+    The role is checked first: an admin's --towns is refused before the dataset is read or a
+    password asked for.
+    """
+    items = split_towns(text)
+    check_scope(role, items)
+    return resolve_towns(items, _townships()) if items else ()
+
+
+def _described(codes: tuple[str, ...], lang: str, names: dict[str, str] | None = None) -> str:
+    if not codes:
+        return t("auth.whole_district", lang)
+    names = _townships() if names is None else names
+    return "、".join(f"{c} {names[c]}" if c in names else c for c in codes)
 
 
 def _secret(args: argparse.Namespace, lang: str) -> str | None:
@@ -34,7 +65,14 @@ def _arguments(sub: Any, lang: str) -> None:
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--name", default="")
     add.add_argument("--email", default="")
+    add.add_argument("--towns", default="", metavar="CODES",
+                     help=t("auth.cli_help_towns", lang))
     add.add_argument("--password-stdin", action="store_true")
+    towns = sub.add_parser("towns", help=t("auth.cli_help_towns_command", lang))
+    towns.add_argument("username")
+    towns.add_argument("codes", nargs="?", default=None, metavar="CODES",
+                       help=t("auth.cli_help_codes", lang))
+    towns.add_argument("--all", action="store_true", help=t("auth.cli_help_towns_all", lang))
     for name in ("disable", "enable"):
         sub.add_parser(name).add_argument("username")
     reset = sub.add_parser("reset")
@@ -45,9 +83,13 @@ def _arguments(sub: Any, lang: str) -> None:
 
 
 def _add(args: argparse.Namespace, lang: str) -> int:
+    towns = _resolved(args.role, args.towns)
     account, secret = _store().add(args.username, args.role, _secret(args, lang),
-                                   current_user(), args.name, args.email)
+                                   current_user(), args.name, args.email, towns)
     print(t("auth.cli_added", lang, user=account.username, role=account.role))
+    if account.towns:
+        print(t("auth.cli_towns", lang, user=account.username,
+                towns=_described(account.towns, lang)))
     if account.role == "display":
         print(t("auth.cli_display_url", lang, token=secret))
     return EXIT_OK
@@ -67,22 +109,41 @@ def _reset(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _towns(args: argparse.Namespace, lang: str) -> int:
+    # Exactly one of CODES and --all: an empty CODES (an unset shell variable, say) is refused
+    # rather than read as "the whole district".
+    if args.all == (args.codes is not None):
+        raise AccountError("auth.towns_usage", user=args.username)
+    store = _store()
+    codes = () if args.all else _resolved(store.get(args.username).role, args.codes)
+    if not args.all and not codes:
+        raise AccountError("auth.towns_usage", user=args.username)
+    account = store.set_towns(args.username, codes, current_user())
+    print(t("auth.cli_towns", lang, user=account.username,
+            towns=_described(account.towns, lang)))
+    return EXIT_OK
+
+
 def _list(args: argparse.Namespace, lang: str) -> int:
     accounts = _store().all()
     if args.json:
         print(json.dumps([{"username": a.username, "role": a.role, "disabled": a.disabled,
-                           "name": a.name, "email": a.email} for a in accounts],
-                         ensure_ascii=False, indent=2))
+                           "name": a.name, "email": a.email, "towns": list(a.towns)}
+                          for a in accounts], ensure_ascii=False, indent=2))
         return EXIT_OK
+    # The dataset is read only when some account is scoped (to name its townships).
+    names = _townships() if any(a.towns for a in accounts) else {}
     for a in accounts:
         state = t("auth.state_disabled" if a.disabled else "auth.state_active", lang)
-        print(t("auth.cli_row", lang, user=a.username, role=a.role, state=state, name=a.name))
+        print(t("auth.cli_row", lang, user=a.username, role=a.role, state=state, name=a.name,
+                towns=_described(a.towns, lang, names)))
     return EXIT_OK
 
 
 COMMAND_LINE = CommandLine("python -m auth", "auth.cli_description", _arguments,
                            {"add": _add, "disable": _set_disabled, "enable": _set_disabled,
-                            "reset": _reset, "list": _list}, (AccountError,))
+                            "reset": _reset, "list": _list, "towns": _towns},
+                           (AccountError, StoreError))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@ import getpass
 import os
 import sys
 
-from auth.accounts import AccountStore
+from auth.accounts import Account, AccountStore
 from core.errors import TongxinError
 from core.i18n import t
 
@@ -30,6 +30,28 @@ def authorise(permission: str, lang: str | None = None) -> str | None:
     str or None
         The account's name (for the audit log), or None in the unsecured local demo.
     """
+    account = authorised_account(permission, lang)
+    return account.username if account else None
+
+
+def authorised_account(permission: str, lang: str | None = None) -> Account | None:
+    """Return the signed-in account allowed ``permission``, or None when no accounts exist.
+
+    As :func:`authorise`, but the whole account: its ``scope`` is the townships an import
+    may change (None: the whole district).
+
+    Parameters
+    ----------
+    permission : str
+        ``"import"`` or ``"restore"``.
+    lang : str, optional
+        Language of the prompt.
+
+    Returns
+    -------
+    Account or None
+        The account, or None in the unsecured local demo.
+    """
     store = AccountStore.from_settings()
     if not store.active():
         return None
@@ -44,4 +66,4 @@ def authorise(permission: str, lang: str | None = None) -> str | None:
         raise TongxinError("auth.cli_bad_login")
     if not account.can(permission):
         raise TongxinError("auth.refused", permission=permission)
-    return account.username
+    return account

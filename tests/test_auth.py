@@ -90,7 +90,7 @@ def test_command_line_imports_need_an_account_that_may_import(accounts, monkeypa
     monkeypatch.setenv("TONGXIN_USER", user)
     monkeypatch.setenv("TONGXIN_PASSWORD", password)
     before = open_store().version()
-    assert layers_main(["import", "units", str(DATA / "layers" / "units_good.csv")]) == code
+    assert layers_main(["import", "units", str(DATA / "layers" / "units_good.csv"), "--yes"]) == code
     out, err = capsys.readouterr()
     assert words in out + err
     if code:
@@ -102,7 +102,7 @@ def test_command_line_imports_need_an_account_that_may_import(accounts, monkeypa
 def test_a_viewer_may_not_restore_from_the_command_line(accounts, monkeypatch, capsys):
     monkeypatch.setenv("TONGXIN_USER", "editor1")
     monkeypatch.setenv("TONGXIN_PASSWORD", PASSWORD)
-    layers_main(["import", "units", str(DATA / "layers" / "units_good.csv")])
+    layers_main(["import", "units", str(DATA / "layers" / "units_good.csv"), "--yes"])
     backup = open_store().backups()[0].id
     monkeypatch.setenv("TONGXIN_USER", "viewer1")
     assert layers_main(["restore", backup]) == 1

@@ -7,7 +7,7 @@ import time
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from auth.accounts import Account, AccountStore
+from auth.accounts import Account, AccountError, AccountStore
 from core import settings
 from core.i18n import t
 from ui import data
@@ -39,6 +39,28 @@ def can(permission: str) -> bool:
         return permission in DEMO_PERMISSIONS
     user = current()
     return user is not None and user.can(permission)
+
+
+def current_scope() -> frozenset[str] | None:
+    """Return the township codes this session may change, or None for the whole district.
+
+    Read from the accounts file on every call rather than from the copy kept at sign-in, so
+    that ``python -m auth towns`` applies at once, without signing in again. Viewing is never
+    limited: this is what an import or an edit must stay within.
+
+    Returns
+    -------
+    frozenset of str or None
+        None for an unscoped account and in the read-only demo (which changes nothing).
+    """
+    user = current()
+    if user is None:
+        return None
+    try:
+        return accounts().get(user.username).scope
+    except AccountError:
+        # Removed from the accounts file since signing in: it may change no township at all.
+        return frozenset()
 
 
 def actor() -> str:

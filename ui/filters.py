@@ -13,7 +13,7 @@ import streamlit as st
 from analysis.activity import Period
 from core.district import district_config
 from core.i18n import t
-from ui import data, escape
+from ui import auth, data, escape
 from ui.maps import basemap_options
 
 # Session-state keys of the sidebar widgets. They live in the entry script, so they are
@@ -22,6 +22,8 @@ TOWNS, PRESET, RANGE, CATS, BASEMAP = ("flt_towns", "flt_preset", "flt_range", "
                                        "flt_basemap")
 LAST_12 = "12m"
 CUSTOM = "custom"
+# Whose townships the township filter was last opened on (see _from_account).
+SCOPE_FOR = "flt_scope_for"
 # URL parameter of each filter.
 PARAMS = {TOWNS: "towns", PRESET: "period", CATS: "cats", BASEMAP: "basemap"}
 
@@ -98,6 +100,32 @@ def _from_url() -> None:
         st.session_state[BASEMAP] = params["basemap"]
 
 
+def _from_account() -> None:
+    """Open a township-scoped account's pages on its own townships.
+
+    Once per signed-in account, and only when the session has no township choice of its own:
+    a sent link's ``?towns=`` wins, and whatever the user picks afterwards stays. The scope
+    limits what an account may change, not what it may view, so the filter can be widened.
+    """
+    user = auth.current()
+    who = user.username if user else ""
+    if st.session_state.get(SCOPE_FOR) == who and TOWNS in st.session_state:
+        return
+    first = SCOPE_FOR not in st.session_state
+    st.session_state[SCOPE_FOR] = who
+    if first and TOWNS in st.session_state:
+        return  # seeded from the URL just before, on this session's first run
+    # Another account signed in (or the choice was lost while signed out): its own default.
+    st.session_state[TOWNS] = sorted(auth.current_scope() or ())
+
+
+def _scope_note(names: dict[str, str], lang: str) -> None:
+    scope = auth.current_scope()
+    if scope:
+        towns = "、".join(escape.markdown_literal(names.get(c, c)) for c in sorted(scope))
+        st.caption(t("filter.your_townships", lang, towns=towns))
+
+
 def _to_url(filters: Filters) -> None:
     wanted = {"towns": ",".join(filters.townships), "cats": ",".join(filters.categories),
               "period": st.session_state.get(PRESET, LAST_12),
@@ -127,6 +155,7 @@ def render(lang: str) -> Filters:
         The current choice.
     """
     _from_url()
+    _from_account()
     if "flt_pending_towns" in st.session_state:
         st.session_state[TOWNS] = st.session_state.pop("flt_pending_towns")
     names = data.township_names()
@@ -141,6 +170,7 @@ def render(lang: str) -> Filters:
         st.multiselect(t("filter.townships", lang), list(names), key=TOWNS,
                        format_func=cast("Callable[[str], str]", names.get),
                        placeholder=t("filter.all_townships", lang))
+        _scope_note(names, lang)
         preset = st.selectbox(t("filter.period", lang), _presets(), key=PRESET,
                               format_func=lambda p: _preset_label(p, lang))
         custom = None
