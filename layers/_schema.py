@@ -145,6 +145,16 @@ class LayerSchema:
         """Return every normalised header this layer recognises (for finding the header row)."""
         return frozenset(self.header_map())
 
+    def township_column(self) -> str | None:
+        """Return the column naming each record's township (what scopes an editor), or None.
+
+        The townships layer itself has none: only an editor for the whole district changes it.
+        """
+        for col in self.columns:
+            if col.ref == "townships":
+                return col.name
+        return None
+
     def canonical_columns(self) -> list[str]:
         """Return the column names of the working dataset's table, geometry last."""
         return [col.name for col in self.columns] + ["geometry"]

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from core import settings
-from storage.base import Backup, ImportRecord, Store, StoreError, recovery_message, recovery_note
+from storage.base import (
+    Backup,
+    ImportRecord,
+    RecordChange,
+    Store,
+    StoreConflictError,
+    StoreError,
+    recovery_message,
+    recovery_note,
+)
 from storage.gpkg import GeoPackageStore
 
-__all__ = ["STORES", "Backup", "GeoPackageStore", "ImportRecord", "Store", "StoreError",
-           "open_store", "recovery_message", "recovery_note"]
+__all__ = ["STORES", "Backup", "GeoPackageStore", "ImportRecord", "RecordChange", "Store",
+           "StoreConflictError", "StoreError", "open_store", "recovery_message", "recovery_note"]
 
 # The registry of store implementations, chosen by the data setting's form: a file path ends
 # in .gpkg; a PostGIS store will register "postgresql".

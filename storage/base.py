@@ -15,6 +15,13 @@ class StoreError(TongxinError):
     """The working dataset or its backups could not be read or written."""
 
 
+class StoreConflictError(StoreError):
+    """The dataset changed since the caller read it (``expected_version`` no longer holds).
+
+    Nothing was written; the caller reads again and decides (an editor sees both versions).
+    """
+
+
 @dataclass(frozen=True)
 class ImportRecord:
     """Who replaced a layer with what: written to the audit log and the dataset's import table."""
@@ -25,6 +32,21 @@ class ImportRecord:
     rows: int
     user: str
     source: str = "import"
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """One record added, updated or removed by a change set, kept in the record's history.
+
+    ``before`` and ``after`` are the record's fields as JSON values (text, numbers, dates as
+    ``YYYY-MM-DD``, booleans, the location as WKT); ``None`` for an added record's before
+    and a removed record's after.
+    """
+
+    record_id: str
+    op: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -72,8 +94,23 @@ class Store(Protocol):
     def read_district(self) -> gpd.GeoDataFrame:
         """Return the district boundary (one polygon row)."""
 
-    def replace(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord) -> Backup:
-        """Replace a layer atomically, keep the previous version as a backup, audit it."""
+    def replace(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord,
+                changes: tuple[RecordChange, ...] = (),
+                expected_version: str | None = None) -> Backup:
+        """Replace a layer atomically, keep the previous version as a backup, audit it.
+
+        ``changes`` go into the records' history in the same atomic write. With
+        ``expected_version``, raise :class:`StoreConflictError` (writing nothing) when the dataset's
+        :meth:`version` is no longer that one once the writers' lock is held.
+        """
+
+    def history(self, layer: str, record_id: str | None = None) -> list[dict]:
+        """Return the kept changes of a layer's records (one record's with ``record_id``).
+
+        Newest first; each: ``change_set``, ``time``, ``user``, ``how`` (``import``,
+        ``edit``, ``restore``...), ``source`` (file name or form), ``layer``, ``record_id``,
+        ``op`` (``add``/``update``/``remove``), ``before`` and ``after`` (dicts or None).
+        """
 
     def imports(self) -> list[dict]:
         """Return the latest import of every layer (layer, time, file, sha256, rows, user)."""

@@ -21,7 +21,15 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from core import settings
 from core.i18n import t
 from layers import LAYERS
-from storage.base import Backup, ImportRecord, StoreError, recovery_message
+from storage import _history
+from storage.base import (
+    Backup,
+    ImportRecord,
+    RecordChange,
+    StoreConflictError,
+    StoreError,
+    recovery_message,
+)
 from storage.dtypes import empty_layer, to_schema_types
 
 DISTRICT_TABLE = "district"
@@ -34,6 +42,8 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GPKG_IDS = {int.from_bytes(tag, "big") for tag in (b"GPKG", b"GP10", b"GP11")}
 # Files SQLite keeps beside a database while writing it: they belong to it and move with it.
 _SIDE_FILES = ("-journal", "-wal", "-shm")
+# Backups of record edits are named "<time>_edit-<layer>" and pruned apart from the others.
+_EDIT_PREFIX = "edit-"
 
 _log = logging.getLogger("tongxin.storage")
 
@@ -167,11 +177,14 @@ class GeoPackageStore:
             return [json.loads(line) for line in fh if line.strip()]
 
     # -- writing -------------------------------------------------------------------------
-    def replace(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord) -> Backup:
+    def replace(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord,
+                changes: tuple[RecordChange, ...] = (),
+                expected_version: str | None = None) -> Backup:
         """Replace ``layer`` with ``frame`` atomically, keeping the previous file as a backup.
 
-        The new version is written to a temporary copy that replaces the working file in one
-        rename, so a failure or a killed process leaves the previous file byte for byte.
+        The new version, the import record and the records' history are written to a
+        temporary copy that replaces the working file in one rename, so a failure or a
+        killed process leaves the previous file byte for byte.
 
         Parameters
         ----------
@@ -180,7 +193,13 @@ class GeoPackageStore:
         frame : geopandas.GeoDataFrame
             Validated rows with the schema's canonical columns.
         record : ImportRecord
-            What is being imported, for the import table and the audit log.
+            What is being written (file name or form, who, ``source``: ``import``, ``edit``,
+            ``restore``), for the import table, the history and the audit log.
+        changes : tuple of RecordChange
+            The records this write adds, updates and removes, for their history.
+        expected_version : str, optional
+            The :meth:`version` the caller read; when the dataset has changed since,
+            :class:`StoreConflictError` is raised and nothing is written.
 
         Returns
         -------
@@ -189,15 +208,39 @@ class GeoPackageStore:
         """
         schema = LAYERS[layer]
         prepared = to_schema_types(schema, frame).to_crs(4326)
-        with self._locked(), self._staged() as staged:
-            _write_table(staged, layer, prepared)
-            _record_import(staged, record)
-            _mark_real(staged, layer)
-            backup = self._commit(staged, reason=layer)
-        self._audit({"action": "import", "layer": layer, "file": record.file_name,
+        with self._locked():
+            if expected_version is not None and self.version() != expected_version:
+                raise StoreConflictError("store.conflict", layer=schema.label)
+            with self._staged() as staged:
+                _write_table(staged, layer, prepared)
+                _record_import(staged, record)
+                _mark_real(staged, layer)
+                stamp = _now()
+                kept = _history.write(staged, stamp.strftime(_STAMP),
+                                      stamp.isoformat(timespec="seconds"), record, layer, changes)
+                backup = self._commit(staged, reason=_reason_of(layer, record.source))
+        counts = {op: sum(c.op == op for c in changes) for op in ("add", "update", "remove")}
+        self._audit({"action": record.source, "layer": layer, "file": record.file_name,
                      "sha256": record.sha256, "rows": record.rows, "user": record.user,
-                     "backup": backup.id})
+                     "backup": backup.id, "records": kept, **counts})
         return backup
+
+    def history(self, layer: str, record_id: str | None = None) -> list[dict]:
+        """Return the history of ``layer``'s records (of one with ``record_id``), newest first.
+
+        Parameters
+        ----------
+        layer : str
+            A name from :data:`layers.LAYERS`.
+        record_id : str, optional
+            One record's id; every record's changes when omitted.
+
+        Returns
+        -------
+        list of dict
+            See :meth:`storage.base.Store.history`.
+        """
+        return _history.read(self.path, layer, record_id)
 
     def restore(self, backup_id: str, user: str) -> Backup:
         """Make backup ``backup_id`` the working dataset; the current one is backed up first.
@@ -222,6 +265,8 @@ class GeoPackageStore:
             staged = self._stage_copy(source)
             try:
                 self._check_readable(staged)
+                # The records' history is not rolled back with the data: it tells what happened.
+                _history.carry(self.path, staged)
                 backup = self._commit(staged, reason="restore")
             finally:
                 staged.unlink(missing_ok=True)
@@ -383,17 +428,27 @@ class GeoPackageStore:
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         created = _now()
         backup_id = f"{created.strftime(_STAMP)}_{reason}"
-        # Copied under a name backups() ignores and renamed when complete: a writer killed
+        # The working file is never written in place (every change is a renamed copy), so the
+        # previous version can be kept by a second name at no cost. Where hard links fail it is
+        # copied under a name backups() ignores and renamed when complete: a writer killed
         # mid-copy leaves no half backup to be listed, restored or recovered from.
-        part = self.backup_dir / f".{backup_id}.gpkg.part"
-        shutil.copy2(self.path, part)
-        os.replace(part, self.backup_dir / f"{backup_id}.gpkg")
+        try:
+            os.link(self.path, self.backup_dir / f"{backup_id}.gpkg")
+        except OSError:
+            part = self.backup_dir / f".{backup_id}.gpkg.part"
+            shutil.copy2(self.path, part)
+            os.replace(part, self.backup_dir / f"{backup_id}.gpkg")
         return Backup(backup_id, created.isoformat(timespec="seconds"),
                       self.path.stat().st_size, reason)
 
     def _prune(self) -> None:
-        for old in self.backups()[self.keep:]:
-            (self.backup_dir / f"{old.id}.gpkg").unlink(missing_ok=True)
+        # Edits are kept apart from imports and restores: a day of single-record edits must
+        # not push out the version before last week's import.
+        kept = self.backups()
+        for edits in (True, False):
+            mine = [b for b in kept if b.reason.startswith(_EDIT_PREFIX) == edits]
+            for old in mine[self.keep:]:
+                (self.backup_dir / f"{old.id}.gpkg").unlink(missing_ok=True)
 
     def _check_readable(self, path: Path) -> None:
         damage = diagnose(path)
@@ -476,6 +531,11 @@ def _short(detail: str, limit: int = 160) -> str:
 def _reason(damage: tuple[str, dict], lang: str | None) -> str:
     key, params = damage
     return t(key, lang, **params)
+
+
+def _reason_of(layer: str, source: str) -> str:
+    """Return the backup's reason: the layer for an import, ``edit-<layer>`` for edits."""
+    return layer if source == "import" else f"{_EDIT_PREFIX}{layer}"
 
 
 def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame) -> None:

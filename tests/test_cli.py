@@ -23,7 +23,7 @@ from tongxin.layers_cli import main
 LAYER_FILES = {
     "townships": "townships_{}.geojson", "communities": "communities_{}.csv",
     "religious_sites": "religious_sites_{}.csv", "workstations": "workstations_{}.csv",
-    "activities": "activities_{}.csv", "units": "units_{}.csv",
+    "activities": "activities_{}.csv", "units": "units_{}.csv", "visits": "visits_{}.csv",
 }
 # What each bad file must be refused for: (row as the spreadsheet shows it, column, words).
 EXPECTED_ERRORS = {
@@ -39,6 +39,9 @@ EXPECTED_ERRORS = {
     "activities": [(2, "活动日期", "不是有效日期"), (3, "活动类别", "进公园"),
                    (4, "活动日期", "必填"), (5, "所属乡镇(街道)", "必填")],
     "units": [(2, "单位类别", "省属高校"), (3, "走访对接日期", "昨天"), (3, "联席会议成员", "是或否")],
+    "visits": [(2, "单位名称", "找不到驻区单位“兰州理工”"), (3, "走访形式", "上门"),
+               (4, "走访日期", "不是有效日期"), (5, "单位名称", "必填"),
+               (6, "办结时限", "不是有效日期")],
 }
 
 
@@ -90,7 +93,7 @@ def test_english_with_lang(demo_env, capsys):
 @pytest.mark.parametrize("layer", list(LAYERS))
 def test_import_replaces_the_layer_keeps_a_backup_and_audits(demo_env, capsys, layer):
     source = DATA / "layers" / LAYER_FILES[layer].format("good")
-    code, out, _ = run(capsys, "import", layer, source, "--json")
+    code, out, _ = run(capsys, "import", layer, source, "--json", "--yes")
     report = json.loads(out)
     assert code == 0 and report["ok"], report
     store = open_store()
@@ -144,7 +147,7 @@ def test_export_round_trips_through_the_importer(demo_env, capsys, tmp_path, lay
 
 
 def test_exported_sheet_has_chinese_headers_and_neutralises_formulas(demo_env, capsys, tmp_path):
-    run(capsys, "import", "units", copy_fixture("layers/units_good.csv", tmp_path))
+    run(capsys, "import", "units", copy_fixture("layers/units_good.csv", tmp_path), "--yes")
     store = open_store()
     units = store.read("units")
     units.loc[units.index[0], "liaison"] = "=HYPERLINK(\"http://x\",\"点我\")"
@@ -157,7 +160,7 @@ def test_exported_sheet_has_chinese_headers_and_neutralises_formulas(demo_env, c
 
 
 def test_backups_are_listed_and_restored(demo_env, capsys):
-    run(capsys, "import", "units", DATA / "layers" / "units_good.csv")
+    run(capsys, "import", "units", DATA / "layers" / "units_good.csv", "--yes")
     backup = open_store().backups()[0]
     code, out, _ = run(capsys, "backups")
     assert code == 0 and backup.id in out
@@ -204,7 +207,7 @@ def test_as_a_process_never_a_traceback(demo_env, argv):
 
 
 def test_exported_csv_quotes_formulas_and_imports_back_unchanged(demo_env, capsys, tmp_path):
-    run(capsys, "import", "units", copy_fixture("layers/units_good.csv", tmp_path))
+    run(capsys, "import", "units", copy_fixture("layers/units_good.csv", tmp_path), "--yes")
     units = open_store().read("units")
     hostile = ['=HYPERLINK("http://x","点我")', "+1+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3",
                "'=typed with its own guard"]

@@ -50,7 +50,7 @@ def _error_metres() -> np.ndarray:
 def test_amap_and_baidu_coordinates_come_back_to_wgs84_within_2_m(demo_env, capsys, tmp_path,
                                                                    crs, forward):
     x, y = forward(TRUTH["lng"].to_numpy(), TRUTH["lat"].to_numpy())
-    code, report = _run(capsys, "import", "religious_sites", _ledger(tmp_path, x, y), "--crs", crs)
+    code, report = _run(capsys, "import", "religious_sites", _ledger(tmp_path, x, y), "--crs", crs, "--yes")
     assert code == 0, report["errors"]
     assert _error_metres().max() < 2.0
 
@@ -63,7 +63,7 @@ def test_projected_metres_without_a_declaration_are_refused_with_the_likely_epsg
     code, report = _run(capsys, "check", "religious_sites", ledger)
     assert code == 1
     assert any("--crs EPSG:4544" in e["message"] for e in report["errors"])
-    code, report = _run(capsys, "import", "religious_sites", ledger, "--crs", "EPSG:4544")
+    code, report = _run(capsys, "import", "religious_sites", ledger, "--crs", "EPSG:4544", "--yes")
     assert code == 0, report["errors"]
     assert _error_metres().max() < 0.5
 
@@ -75,7 +75,7 @@ def test_degrees_minutes_seconds_are_read(demo_env, capsys, tmp_path):
         s = (value - d - m / 60) * 3600
         return f"{d}°{m}′{s:.3f}″"
     ledger = _ledger(tmp_path, [dms(v) for v in TRUTH["lng"]], [dms(v) for v in TRUTH["lat"]])
-    code, report = _run(capsys, "import", "religious_sites", ledger)
+    code, report = _run(capsys, "import", "religious_sites", ledger, "--yes")
     assert code == 0, report["errors"]
     assert _error_metres().max() < 0.1
 

@@ -1,6 +1,7 @@
 """``python -m layers`` (``tongxin layers``), the data command line.
 
-Check, import, template, export, status, backups, restore.
+Check, import (replace, append, update; dry run), template, export, status, backups, restore,
+a record's history.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from auth.guard import authorise
+from auth.guard import authorise, authorised_account
 from core.actor import current_user
 from core.cli import EXIT_INVALID, EXIT_OK, CommandLine, say_error
 from core.errors import Issue, TongxinError
@@ -21,7 +22,8 @@ from layers import LAYERS
 from layers.export import export_layer
 from layers.template import write_template
 from layers.validate import Report
-from ledger.importer import check, import_file
+from ledger import MODES, Outcome, apply_import, check, preview
+from ledger.summary import change_lines, field_label, shown
 from storage import Store, open_store, recovery_note
 
 
@@ -34,6 +36,17 @@ def _arguments(sub: Any, lang: str) -> None:
         cmd.add_argument("--crs", help=t("cli.help_crs", lang))
         cmd.add_argument("--sheet", dest="part", help=t("cli.help_sheet", lang))
         cmd.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
+        if name == "import":
+            cmd.add_argument("--mode", choices=MODES, default="replace",
+                             help=t("cli.help_mode", lang))
+            cmd.add_argument("--on-duplicate", choices=("skip", "update"), default=None,
+                             help=t("cli.help_on_duplicate", lang))
+            cmd.add_argument("--dry-run", action="store_true", help=t("cli.help_dry_run", lang))
+            cmd.add_argument("--yes", action="store_true", help=t("cli.help_yes", lang))
+    history = sub.add_parser("history", help=t("cli.help_history", lang))
+    history.add_argument("layer", choices=list(LAYERS), metavar="LAYER", help=layer_help)
+    history.add_argument("record", metavar="ID", help=t("cli.help_record", lang))
+    history.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
     template = sub.add_parser("template", help=t("cli.help_template", lang))
     template.add_argument("layer", choices=list(LAYERS), metavar="LAYER", help=layer_help)
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
@@ -70,36 +83,84 @@ def _check(args: argparse.Namespace, lang: str) -> int:
 
 
 def _import(args: argparse.Namespace, lang: str) -> int:
-    user = authorise("import", lang)
-    report, backup = import_file(args.layer, args.file, crs=args.crs, part=args.part,
-                                 store=_store(lang), user=user)
-    _print_report(report, args, lang, imported=backup)
-    return EXIT_OK if report.ok else EXIT_INVALID
+    store = _store(lang)
+    on_duplicate = args.on_duplicate or "refuse"
+    if args.dry_run:
+        outcome = preview(args.layer, args.file, mode=args.mode, on_duplicate=on_duplicate,
+                          crs=args.crs, part=args.part, store=store)
+    else:
+        account = authorised_account("import", lang)
+        outcome = apply_import(args.layer, args.file, mode=args.mode, on_duplicate=on_duplicate,
+                               crs=args.crs, part=args.part, store=store,
+                               user=account.username if account else None,
+                               scope=account.scope if account else None, confirmed=args.yes)
+    _print_report(outcome.report, args, lang, imported=outcome.backup, outcome=outcome)
+    return EXIT_OK if outcome.ok and not outcome.needs_confirmation else EXIT_INVALID
 
 
-def _print_report(report: Report, args: argparse.Namespace, lang: str, imported) -> None:
+def _print_report(report: Report, args: argparse.Namespace, lang: str, imported,
+                  outcome: Outcome | None = None) -> None:
+    plan = outcome.plan if outcome else None
+    refused = plan.refused if plan is not None else []
     if args.json:
         out = report.to_json(lang)
+        if plan is not None:
+            out["ok"] = out["ok"] and plan.ok and not outcome.needs_confirmation
+            out["mode"] = plan.mode
+            out["changes"] = plan.counts()
+            out["errors"] += [i.as_dict(lang) for i in refused]
+            out["needs_confirmation"] = outcome.needs_confirmation
+            out["dry_run"] = bool(getattr(args, "dry_run", False))
         if imported is not None:
             out["backup"] = imported.id
+        out["written"] = imported is not None
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return
     print(t("cli.report_head", lang, layer=LAYERS[report.layer].label, file=report.file_name,
             kind=report.kind or "-", rows=report.rows))
     if report.crs_label:
         print(t("cli.report_crs", lang, crs=report.crs_label))
-    for title_key, issues in (("cli.errors", report.errors), ("cli.warnings", report.warnings)):
+    for title_key, issues in (("cli.errors", [*report.errors, *refused]),
+                              ("cli.warnings", report.warnings)):
         if issues:
             print(t(title_key, lang, count=len(issues)))
             for issue in issues:
                 print("  " + _where(issue, report.row_label, lang) + issue.message(lang))
-    if not report.ok:
+    if plan is not None and plan.ok:
+        for line in change_lines(plan, LAYERS[report.layer], lang):
+            print(line)
+    if not report.ok or refused:
         print(t("cli.result_invalid" if args.command == "check" else "cli.result_not_imported",
                 lang))
+    elif outcome is not None and outcome.needs_confirmation and plan is not None:
+        print(t("ledger.confirm_removal", lang, removed=len(plan.removed),
+                total=plan.before_count))
     elif imported is not None:
         print(t("cli.result_imported", lang, rows=report.rows, backup=imported.id))
+    elif getattr(args, "dry_run", False):
+        print(t("cli.result_dry_run", lang))
     else:
         print(t("cli.result_valid", lang, rows=report.rows))
+
+
+def _history(args: argparse.Namespace, lang: str) -> int:
+    entries = _store(lang).history(args.layer, args.record)
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not entries:
+        print(t("cli.no_history", lang, record=args.record))
+    schema = LAYERS[args.layer]
+    for entry in entries:
+        print(t("cli.history_row", lang, time=entry["time"], user=entry["user"] or "-",
+                how=entry["how"], source=entry["source"] or "-",
+                op=t(f"cli.op_{entry['op']}", lang)))
+        before, after = entry["before"] or {}, entry["after"] or {}
+        for name in (after or before):
+            if before.get(name) != after.get(name):
+                print(f"    {field_label(schema, name, lang)}：{shown(before.get(name), lang)}"
+                      f" → {shown(after.get(name), lang)}")
+    return EXIT_OK
 
 
 def _where(issue: Issue, row_label: str, lang: str) -> str:
@@ -174,7 +235,7 @@ def _restore(args: argparse.Namespace, lang: str) -> int:
 COMMAND_LINE = CommandLine(
     "python -m layers", "cli.description", _arguments,
     {"check": _check, "import": _import, "template": _template, "export": _export,
-     "status": _status, "backups": _backups, "restore": _restore},
+     "status": _status, "backups": _backups, "restore": _restore, "history": _history},
     (TongxinError,), _say_error)
 
 
