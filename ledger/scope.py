@@ -12,7 +12,7 @@ _EXAMPLES = 3
 
 
 def scope_issues(schema: LayerSchema, plan: Plan, scope: frozenset[str] | None,
-                 township_name: Callable[[str], str]) -> list[Issue]:
+                 township_name: Callable[[str], str], *, edit: bool = False) -> list[Issue]:
     """Return why ``plan`` changes records outside ``scope``; empty when it may be written.
 
     A scoped editor may add, update and remove only records of their townships, and may not
@@ -28,6 +28,8 @@ def scope_issues(schema: LayerSchema, plan: Plan, scope: frozenset[str] | None,
         The account's township codes; ``None`` for the whole district.
     township_name : callable
         Code -> name, for messages.
+    edit : bool
+        Whether the change comes from a form (the message says "change", not "import").
 
     Returns
     -------
@@ -47,7 +49,8 @@ def scope_issues(schema: LayerSchema, plan: Plan, scope: frozenset[str] | None,
         outside = [r[column] for r in (after, before) if r is not None and r[column] not in scope]
         if outside:
             row = plan.rows_of.get(str(after[schema.id_column]))
-            found.append(Issue("ledger.out_of_scope", row, label, {
+            key = "ledger.out_of_scope_edit" if edit else "ledger.out_of_scope"
+            found.append(Issue(key, row, label, {
                 "township": township_name(str(outside[0])), "scope": allowed}))
     removed = [r for r in plan.removed if r[column] not in scope]
     if removed:
