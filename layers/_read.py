@@ -38,22 +38,25 @@ from pyogrio.errors import (
 
 from core import settings
 from layers._errors import ReadError
+from layers._read_legacy import LegacySheet, LegacyWorkbook, open_legacy_workbook
 from layers._text import normalise_header, unguard_formula
 
 __all__ = ["HEADER_SEARCH_ROWS", "KINDS", "RawTable", "read_table", "sniff_kind"]
 
-KINDS = ("xlsx", "csv", "geojson", "shapefile", "gpkg", "kml")
+# "xls" and "et" are one format (OLE2, read by layers/_read_legacy.py): WPS names it .et.
+KINDS = ("xlsx", "xls", "et", "csv", "geojson", "shapefile", "gpkg", "kml")
 # Ledgers put a title, a subtitle and notes above the header; 20 rows is generous.
 HEADER_SEARCH_ROWS = 20
 
 # Names users know the kinds by; the same in Chinese and English messages.
 _KIND_LABELS = {
-    "xlsx": "Excel (.xlsx)", "csv": "CSV", "geojson": "GeoJSON", "shapefile": "Shapefile",
-    "gpkg": "GeoPackage", "kml": "KML/KMZ", "zip": "ZIP",
+    "xlsx": "Excel (.xlsx)", "xls": "Excel 97-2003 (.xls)", "et": "WPS (.et)", "csv": "CSV",
+    "geojson": "GeoJSON", "shapefile": "Shapefile", "gpkg": "GeoPackage", "kml": "KML/KMZ",
+    "zip": "ZIP",
 }
 # What each extension promises; an extension not listed (".dat", none) promises nothing.
 _EXTENSION_KINDS = {
-    ".xlsx": {"xlsx"}, ".xlsm": {"xlsx"}, ".xls": set(), ".et": set(),
+    ".xlsx": {"xlsx"}, ".xlsm": {"xlsx"}, ".xls": {"xls"}, ".et": {"et"},
     ".csv": {"csv"}, ".txt": {"csv"}, ".tsv": {"csv"},
     ".geojson": {"geojson"}, ".json": {"geojson"},
     ".shp": {"shapefile"}, ".zip": {"shapefile", "kml"},
@@ -185,7 +188,7 @@ def sniff_kind(path: str | Path) -> str:
     Raises
     ------
     ReadError
-        The file is empty, a web page, a legacy or encrypted workbook, an archive other
+        The file is empty, a web page, an encrypted .xlsx or an .xlsb, an archive other
         than zip, a lone part of a shapefile, damaged, or of no kind Tongxin reads.
     """
     return _sniff(Path(path)).kind
@@ -203,14 +206,16 @@ def read_table(
     Parameters
     ----------
     path : str or pathlib.Path
-        The file: ``.xlsx``, CSV (UTF-8 with or without BOM, GBK, UTF-16), GeoJSON,
-        shapefile (``.shp`` beside its parts, or all parts zipped), GeoPackage, KML or KMZ.
+        The file: ``.xlsx``, ``.xls`` or ``.et``, CSV (UTF-8 with or without BOM, GBK,
+        UTF-16), GeoJSON, shapefile (``.shp`` beside its parts, or all parts zipped),
+        GeoPackage, KML or KMZ.
     known_headers : collection of str
         Headers (any spelling; they are normalised) the caller recognises. They find the
         header row and choose the sheet or layer; when empty, the first non-blank row is
         the header and the first sheet or layer is read.
     part : str, optional
-        The sheet (xlsx), layer (GeoPackage, zipped shapefiles) or folder (KML) to read.
+        The sheet (xlsx, xls, et), layer (GeoPackage, zipped shapefiles) or folder (KML) to
+        read.
 
     Returns
     -------
@@ -226,8 +231,9 @@ def read_table(
     known = {normalise_header(h) for h in known_headers} - {""}
     # Kept as given (ordered when the caller ordered them) for the "no header" message.
     examples = list(known_headers) if isinstance(known_headers, Sequence) else sorted(known_headers)
-    reader = {"xlsx": _read_xlsx, "csv": _read_csv, "geojson": _read_geojson,
-              "shapefile": _read_shapefile, "gpkg": _read_gpkg, "kml": _read_kml}[source.kind]
+    reader = {"xlsx": _read_xlsx, "xls": _read_ole2, "et": _read_ole2, "csv": _read_csv,
+              "geojson": _read_geojson, "shapefile": _read_shapefile, "gpkg": _read_gpkg,
+              "kml": _read_kml}[source.kind]
     table = reader(source, known, examples, part)
     table.warnings[:0] = _extension_warnings(source)
     return table
@@ -257,7 +263,7 @@ def _sniff(path: Path) -> _Source:
         gpkg = str(path) if path.suffix.lower() == ".gpkg" else f"GPKG:{path}"
         return _Source(path, "gpkg", gpkg)
     if head.startswith(_OLE2_MAGIC):
-        raise _ole2_error(path)
+        return _sniff_ole2(path)
     if head.startswith(_SHP_MAGIC):
         return _Source(path, "shapefile", layers=(_disk_layer(path),))
     for magic, label in _ARCHIVE_MAGIC.items():
@@ -325,13 +331,12 @@ def _html_error(path: Path) -> ReadError:
     return ReadError("read.html", name=path.name)
 
 
-def _ole2_error(path: Path) -> ReadError:
-    content = path.read_bytes()
-    if _ENCRYPTION_STREAM in content:
-        return ReadError("read.encrypted", name=path.name)
-    # WPS saves its own .et in the same container; everything else in it is legacy Excel.
-    legacy = ".et" if path.suffix.lower() == ".et" else ".xls"
-    return ReadError("read.xls_legacy", name=path.name, format=legacy)
+def _sniff_ole2(path: Path) -> _Source:
+    if _ENCRYPTION_STREAM in path.read_bytes():
+        raise ReadError("read.encrypted", name=path.name)
+    # WPS saves its own .et in the same container; everything else in it is taken for legacy
+    # Excel, and the reader tells a Word .doc or a damaged file by what calamine finds.
+    return _Source(path, "et" if path.suffix.lower() == ".et" else "xls")
 
 
 def _sniff_zip(path: Path) -> _Source:
@@ -487,6 +492,19 @@ def _read_xlsx(source: _Source, known: set[str], examples: list[str],
             workbook = openpyxl.load_workbook(fh, data_only=True, keep_links=False)
     except _WORKBOOK_ERRORS as exc:
         raise ReadError("read.damaged", name=name, kind=_KIND_LABELS["xlsx"]) from exc
+    return _workbook_table(source, workbook, known, examples, part)
+
+
+def _read_ole2(source: _Source, known: set[str], examples: list[str],
+               part: str | None) -> RawTable:
+    workbook = open_legacy_workbook(source.path, _KIND_LABELS[source.kind])
+    return _workbook_table(source, workbook, known, examples, part)
+
+
+def _workbook_table(source: _Source, workbook: Workbook | LegacyWorkbook, known: set[str],
+                    examples: list[str], part: str | None) -> RawTable:
+    """Read the chosen sheet of an .xlsx or a legacy workbook, one way for both."""
+    name = source.path.name
     sheet, chosen = _choose_sheet(workbook, known, examples, part, name)
     grid, present = _sheet_grid(sheet)
     header_at = _header_row(grid, known)
@@ -494,11 +512,11 @@ def _read_xlsx(source: _Source, known: set[str], examples: list[str],
         raise _no_header(name, examples)
     numbers = np.arange(1, len(grid) + 1)
     frame, headers, rows = _tabulate(grid, present, numbers, header_at)
-    return RawTable(frame, headers, rows, "row", None, None, "xlsx", sheet.title, chosen)
+    return RawTable(frame, headers, rows, "row", None, None, source.kind, sheet.title, chosen)
 
 
-def _choose_sheet(workbook: Workbook, known: set[str], examples: list[str], part: str | None,
-                  name: str) -> tuple[Worksheet, list[_Warning]]:
+def _choose_sheet(workbook: Workbook | LegacyWorkbook, known: set[str], examples: list[str],
+                  part: str | None, name: str) -> tuple[Worksheet | LegacySheet, list[_Warning]]:
     # Chart sheets hold no cells; only worksheets are candidates.
     sheets = workbook.worksheets
     titles = [s.title for s in sheets]
@@ -525,11 +543,12 @@ def _choose_sheet(workbook: Workbook, known: set[str], examples: list[str], part
                                           "count": len(filled), "others": others})]
 
 
-def _sheet_has_values(sheet: Worksheet) -> bool:
+def _sheet_has_values(sheet: Worksheet | LegacySheet) -> bool:
     return any(v is not None for row in sheet.iter_rows(values_only=True) for v in row)
 
 
-def _sheet_grid(sheet: Worksheet, max_row: int | None = None) -> tuple[list[list], np.ndarray]:
+def _sheet_grid(sheet: Worksheet | LegacySheet,
+                max_row: int | None = None) -> tuple[list[list], np.ndarray]:
     """Return the cleaned values with merges filled, and which rows hold values of their own."""
     grid = [[_clean_cell(v) for v in row]
             for row in sheet.iter_rows(max_row=max_row, values_only=True)]
