@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -259,12 +260,8 @@ def check_inside(geoms: gpd.GeoSeries, rows: np.ndarray, district: shapely.Geome
         True for rows found outside.
     """
     metric = pyproj.CRS(settings.get("metric_crs"))
-    tolerance = float(settings.get("district_tolerance_m"))
-    to_metric = pyproj.Transformer.from_crs(4326, metric, always_xy=True)
-    area = shapely.transform(
-        district, lambda c: np.column_stack(to_metric.transform(c[:, 0], c[:, 1])))
-    allowed = area.buffer(tolerance)
-    shapely.prepare(allowed)
+    area, allowed, to_metric = _allowed_area(district, metric.to_string(),
+                                             float(settings.get("district_tolerance_m")))
     values = geoms.to_numpy(dtype=object)
     present = ~pd.isna(values)
     outside = np.zeros(len(values), dtype=bool)
@@ -281,6 +278,22 @@ def check_inside(geoms: gpd.GeoSeries, rows: np.ndarray, district: shapely.Geome
         errors.insert(0, Issue("validate.mostly_outside", params={"count": int(outside.sum()),
                                                                   "total": located}))
     return outside
+
+
+@lru_cache(maxsize=4)
+def _allowed_area(district: shapely.Geometry, metric: str, tolerance: float
+                  ) -> tuple[shapely.Geometry, shapely.Geometry, pyproj.Transformer]:
+    """Return the district and the area a feature may lie in, in metres, and the transformer.
+
+    Kept between calls: a form's one record is checked against the same district each time,
+    and projecting and buffering it (with the transformer) cost 0.15 s of every save.
+    """
+    to_metric = pyproj.Transformer.from_crs(4326, pyproj.CRS(metric), always_xy=True)
+    area = shapely.transform(
+        district, lambda c: np.column_stack(to_metric.transform(c[:, 0], c[:, 1])))
+    allowed = area.buffer(tolerance)
+    shapely.prepare(allowed)
+    return area, allowed, to_metric
 
 
 def _outside_issue(geom: shapely.Geometry, row: int, area: shapely.Geometry,

@@ -118,6 +118,13 @@ class Store(Protocol):
     def version(self) -> str:
         """Return a token that changes whenever the data changes (for cache keys)."""
 
+    def versions(self) -> dict[str, str]:
+        """Return a token per layer that changes whenever that layer changes (for cache keys).
+
+        Results computed from some layers stay valid while those layers' tokens hold, however
+        the others change: an edited unit does not recompute the stations' coverage.
+        """
+
     def backups(self) -> list[Backup]:
         """Return the kept backups, newest first."""
 

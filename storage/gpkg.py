@@ -14,14 +14,13 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from core import settings
 from core.i18n import t
 from layers import LAYERS
-from storage import _history
+from storage import _history, _tables
 from storage.base import (
     Backup,
     ImportRecord,
@@ -33,9 +32,10 @@ from storage.base import (
 from storage.dtypes import empty_layer, to_schema_types
 
 DISTRICT_TABLE = "district"
-IMPORTS_TABLE = "tongxin_imports"
-META_TABLE = "tongxin_meta"
-_IMPORT_COLUMNS = ["layer", "imported_at", "file_name", "sha256", "rows", "user", "source"]
+IMPORTS_TABLE = _tables.IMPORTS_TABLE
+META_TABLE = _tables.META_TABLE
+# Each layer's version is kept in the metadata as "version.<layer>".
+_VERSION_PREFIX = "version."
 _STAMP = "%Y%m%dT%H%M%S%f"
 # SQLite's file header; a GeoPackage's application_id is "GPKG" (1.2+) or "GP10"/"GP11".
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -84,6 +84,7 @@ class GeoPackageStore:
         self.audit_path = self.path.with_name(self.path.stem + ".audit.jsonl")
         self.lock_path = self.path.with_name(self.path.stem + ".lock")
         self.recovered: dict | None = None
+        self._versions: tuple[str, dict[str, str]] | None = None
         self._ensure()
 
     @classmethod
@@ -140,15 +141,25 @@ class GeoPackageStore:
 
     def imports(self) -> list[dict]:
         """Return the latest import of every layer, as recorded in the dataset itself."""
-        if IMPORTS_TABLE not in self.layers():
-            return []
-        table = pyogrio.read_dataframe(self.path, layer=IMPORTS_TABLE, read_geometry=False)
-        return table.to_dict("records")
+        return _tables.read_imports(self.path)
 
     def version(self) -> str:
         """Return a token that changes with every write (modification time and size)."""
         stat = self.path.stat()
         return f"{stat.st_mtime_ns}-{stat.st_size}"
+
+    def versions(self) -> dict[str, str]:
+        """Return a token per layer that changes whenever that layer changes.
+
+        A layer written before versions were kept gets the dataset's :meth:`version`, which
+        changes with any write: correct, only less often reused.
+        """
+        dataset = self.version()
+        if self._versions is None or self._versions[0] != dataset:
+            meta = self.meta()
+            self._versions = (dataset, {name: meta.get(f"{_VERSION_PREFIX}{name}", dataset)
+                                        for name in LAYERS})
+        return dict(self._versions[1])
 
     def backups(self) -> list[Backup]:
         """Return the kept backups, newest first."""
@@ -209,12 +220,13 @@ class GeoPackageStore:
         schema = LAYERS[layer]
         prepared = to_schema_types(schema, frame).to_crs(4326)
         with self._locked():
-            if expected_version is not None and self.version() != expected_version:
+            previous = self.version()
+            if expected_version is not None and previous != expected_version:
                 raise StoreConflictError("store.conflict", layer=schema.label)
             with self._staged() as staged:
                 _write_table(staged, layer, prepared)
                 _record_import(staged, record)
-                _mark_real(staged, layer)
+                _stamp_layer(staged, layer, previous)
                 stamp = _now()
                 kept = _history.write(staged, stamp.strftime(_STAMP),
                                       stamp.isoformat(timespec="seconds"), record, layer, changes)
@@ -551,43 +563,36 @@ def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame) -> None:
                             geometry_type=None if promote else geometry_type)
 
 def _record_import(path: Path, record: ImportRecord) -> None:
-    tables = {str(name) for name, _ in pyogrio.list_layers(path)}
-    previous = pd.DataFrame(columns=_IMPORT_COLUMNS)
-    if IMPORTS_TABLE in tables:
-        previous = pyogrio.read_dataframe(path, layer=IMPORTS_TABLE, read_geometry=False)
-        previous = previous[previous["layer"] != record.layer]
-    row = pd.DataFrame([{
-        "layer": record.layer, "imported_at": _now().isoformat(timespec="seconds"),
-        "file_name": record.file_name, "sha256": record.sha256, "rows": int(record.rows),
-        "user": record.user, "source": record.source,
-    }])
-    table = pd.concat([previous, row], ignore_index=True)[_IMPORT_COLUMNS]
-    table["rows"] = table["rows"].astype("int64")
-    pyogrio.write_dataframe(table, path, layer=IMPORTS_TABLE, driver="GPKG")
+    _tables.record_import(path, record, _now().isoformat(timespec="seconds"))
 
 
 def _read_meta(path: Path) -> dict[str, str]:
-    if META_TABLE not in {str(name) for name, _ in pyogrio.list_layers(path)}:
-        return {}
-    table = pyogrio.read_dataframe(path, layer=META_TABLE, read_geometry=False)
-    return dict(zip(table["key"].astype(str), table["value"].astype(str), strict=True))
+    return _tables.read_meta(path)
 
 
 def _write_meta(path: Path, meta: dict[str, str]) -> None:
-    table = pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})
-    pyogrio.write_dataframe(table, path, layer=META_TABLE, driver="GPKG")
+    _tables.update_meta(path, meta)
 
 
-def _mark_real(path: Path, layer: str) -> None:
-    """Record that ``layer`` no longer holds demo rows; the dataset is demo while any does."""
+def _stamp_layer(path: Path, layer: str, previous: str) -> None:
+    """Give ``layer`` a new version and record that it no longer holds demo rows.
+
+    The dataset is demo while any layer does. The version identifies the layer's content:
+    caches keyed on it stay valid across changes to other layers (and across a restore,
+    which brings back a version together with its content). A layer without a version yet
+    (a file from before versions) keeps the one it was known by until now, the dataset's
+    ``previous`` version.
+    """
     meta = _read_meta(path)
-    if meta.get("demo") != "true":
-        return
-    remaining = [n for n in meta.get("demo_layers", ",".join(LAYERS)).split(",") if n and
-                 n != layer]
-    meta["demo_layers"] = ",".join(remaining)
-    meta["demo"] = "true" if remaining else "false"
-    _write_meta(path, meta)
+    changes = {f"{_VERSION_PREFIX}{name}": previous for name in LAYERS
+               if f"{_VERSION_PREFIX}{name}" not in meta}
+    changes[f"{_VERSION_PREFIX}{layer}"] = f"{_now().strftime(_STAMP)}-{os.getpid()}"
+    if meta.get("demo") == "true":
+        remaining = [n for n in meta.get("demo_layers", ",".join(LAYERS)).split(",") if n and
+                     n != layer]
+        changes["demo_layers"] = ",".join(remaining)
+        changes["demo"] = "true" if remaining else "false"
+    _write_meta(path, changes)
 
 
 def create_dataset(path: Path, frames: dict[str, gpd.GeoDataFrame], district: gpd.GeoDataFrame,
@@ -625,6 +630,9 @@ def create_dataset(path: Path, frames: dict[str, gpd.GeoDataFrame], district: gp
         meta = dict(meta)
         if meta.get("demo") == "true":
             meta.setdefault("demo_layers", ",".join(LAYERS))
+        built = f"{_now().strftime(_STAMP)}-{os.getpid()}"
+        for name in LAYERS:
+            meta.setdefault(f"{_VERSION_PREFIX}{name}", built)
         _write_meta(staged, meta)
         base = record or ImportRecord("", path.name, "", 0, "system", source="build")
         for name in LAYERS:

@@ -1,4 +1,7 @@
-"""Cached analysis: keyed on the dataset version, so a filter change recomputes only its part."""
+"""Cached analysis: keyed on the versions of the layers it reads and on its filters.
+
+A filter change recomputes only its part; a change to one layer recomputes only what reads it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ from tests.conftest import DATA
 
 
 @pytest.mark.usefixtures("fresh_caches")
-def test_a_filter_change_recomputes_activity_only_and_an_import_recomputes_all(demo_env,
-                                                                               monkeypatch):
+def test_a_filter_change_recomputes_activity_only_and_an_import_only_what_reads_it(
+        demo_env, monkeypatch):
     import ui.data as data
     from ledger.importer import import_file
 
@@ -36,5 +39,13 @@ def test_a_filter_change_recomputes_activity_only_and_an_import_recomputes_all(d
     assert report.ok
     data.coverage()
     data.activity(year)
-    assert calls == {"coverage": 2, "activity": 3}
+    # The units changed: neither the stations' coverage nor the activity reads them.
+    assert calls == {"coverage": 1, "activity": 2}
     assert len(data.units(pd.Timestamp("2026-11-01"))) == 2
+    report, _ = import_file("workstations", DATA / "layers" / "workstations_good.csv",
+                            store=data.store())
+    assert report.ok
+    data.coverage()
+    data.activity(year)
+    assert calls == {"coverage": 2, "activity": 2}
+    assert len(data.layer("workstations")) == len(report.frame)

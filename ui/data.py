@@ -1,4 +1,9 @@
-"""The one place pages get data from: cached reads keyed on the working dataset's version."""
+"""The one place pages get data from: cached reads keyed on the versions of the layers they use.
+
+Each layer has its own version (:meth:`storage.Store.versions`): a result computed from some
+layers is recomputed only when one of those changes. An edited unit recomputes the units'
+status, not the stations' coverage, so a saved edit shows on the pages at once.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,30 @@ from analysis.metric import to_metric
 from analysis.scorecard import ScoreInputs, supervision_list
 from analysis.siting import SitingProposal, propose_stations
 from analysis.units import unit_status
+from analysis.visits import overdue_follow_ups
 from core import settings
 from storage import Store, open_store
 from ui.geometry import pixel_metres, simplify_for_display
 from ui.maps import DISTRICT_STYLE
 
 DISTRICT = "district"
+# The district's outline is written with the townships (and is their union when absent).
+_OUTLINE = "townships"
+# The layers each cached analysis reads: its cache key is their versions.
+_COVERAGE = ("workstations", "communities", "townships", "religious_sites")
+_ACTIVITY = ("activities", "townships")
+_UNITS = ("units", "visits")
+Key = tuple[tuple[str, str], ...]
+
+
+def _key(*names: str) -> Key:
+    """Return ``((layer, version), ...)`` for ``names``: a cache key that moves with them."""
+    versions = store().versions()
+    return tuple((name, versions[name]) for name in names)
+
+
+def _version(name: str) -> str:
+    return store().versions()[name]
 
 
 def _own(value):
@@ -63,8 +86,13 @@ def store() -> Store:
 
 @_shared(max_entries=32)
 def _layer(name: str, version: str) -> gpd.GeoDataFrame:
-    # ``version`` is part of the cache key: an import changes it and the data is read anew.
+    # ``version`` (the layer's) is part of the cache key: a change to it reads it anew.
     return store().read(name)
+
+
+def _layers(key: Key, *names: str) -> list[gpd.GeoDataFrame]:
+    versions = dict(key)
+    return [_layer(name, versions[name]) for name in names]
 
 
 @_shared(max_entries=4)
@@ -94,7 +122,7 @@ def _area_km2(version: str) -> float:
 
 def district_area_km2() -> float:
     """Return the district's area in km² (EPSG:4544), cached until the dataset changes."""
-    return _area_km2(store().version())
+    return _area_km2(_version(_OUTLINE))
 
 
 def layer(name: str) -> gpd.GeoDataFrame:
@@ -110,7 +138,7 @@ def layer(name: str) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         The rows, EPSG:4326.
     """
-    return _layer(name, store().version())
+    return _layer(name, _version(name))
 
 
 @_shared(max_entries=4)
@@ -121,12 +149,12 @@ def _township_names(version: str) -> dict[str, str]:
 
 def township_names() -> dict[str, str]:
     """Return ``{township code: name}`` of the working dataset, cached until it changes."""
-    return _township_names(store().version())
+    return _township_names(_version("townships"))
 
 
 def district() -> gpd.GeoDataFrame:
     """Return the district boundary, cached until the dataset changes."""
-    return _district(store().version())
+    return _district(_version(_OUTLINE))
 
 
 def map_layer(name: str) -> gpd.GeoDataFrame:
@@ -146,7 +174,7 @@ def map_layer(name: str) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         The rows, EPSG:4326, with display geometry.
     """
-    return _map_polygons(name, store().version(), int(settings.get("map_screen_px")))
+    return _map_polygons(name, _version(_OUTLINE), int(settings.get("map_screen_px")))
 
 
 def is_demo() -> bool:
@@ -160,41 +188,60 @@ def is_demo() -> bool:
 # (coverage depends on the data alone).
 
 @_shared(max_entries=8)
-def _coverage(version: str) -> Coverage:
-    return station_coverage(_layer("workstations", version), _layer("communities", version),
-                            _layer("townships", version), _layer("religious_sites", version))
+def _coverage(key: Key) -> Coverage:
+    return station_coverage(*_layers(key, *_COVERAGE))
 
 
 @_shared(max_entries=64)
-def _activity(version: str, start: str, end: str, categories: tuple[str, ...],
+def _activity(key: Key, start: str, end: str, categories: tuple[str, ...],
               townships: tuple[str, ...]) -> ActivitySummary:
-    return activity_summary(_layer("activities", version), _layer("townships", version),
-                            Period(start, end), categories or None, townships or None)
+    activities, towns = _layers(key, *_ACTIVITY)
+    return activity_summary(activities, towns, Period(start, end), categories or None,
+                            townships or None)
 
 
 @_shared(max_entries=16)
-def _unit_status(version: str, as_of: str) -> pd.DataFrame:
-    return unit_status(_layer("units", version), pd.Timestamp(as_of))
+def _unit_status(key: Key, as_of: str) -> pd.DataFrame:
+    # A unit's visits, when it has any, give its first visit and last contact.
+    units, visits = _layers(key, *_UNITS)
+    return unit_status(units, pd.Timestamp(as_of), visits=visits)
 
 
 @_shared(max_entries=16)
-def _supervision(version: str, start: str, end: str) -> pd.DataFrame:
+def _follow_ups(key: Key, as_of: str) -> pd.DataFrame:
+    units, visits = _layers(key, *_UNITS)
+    return overdue_follow_ups(visits, units, pd.Timestamp(as_of))
+
+
+@_shared(max_entries=16)
+def _supervision(key: Key, start: str, end: str) -> pd.DataFrame:
     period = Period(start, end)
-    inputs = ScoreInputs(_coverage(version), _activity(version, start, end, (), ()),
-                         _unit_status(version, period.end.isoformat()),
-                         _layer("townships", version))
+    day = period.end.isoformat()
+    versions = dict(key)
+    inputs = ScoreInputs(_coverage(_sub(key, _COVERAGE)),
+                         _activity(_sub(key, _ACTIVITY), start, end, (), ()),
+                         _unit_status(_sub(key, _UNITS), day),
+                         _layer("townships", versions["townships"]),
+                         _follow_ups(_sub(key, _UNITS), day))
     return supervision_list(inputs, period.end)
 
 
 @_shared(max_entries=16)
-def _siting(version: str, k: int, kind: str) -> SitingProposal:
-    return propose_stations(_coverage(version), _layer("communities", version),
-                            _layer("townships", version), k, kind)
+def _siting(key: Key, k: int, kind: str) -> SitingProposal:
+    communities, townships = _layers(key, "communities", "townships")
+    return propose_stations(_coverage(_sub(key, _COVERAGE)), communities, townships, k, kind)
+
+
+def _sub(key: Key, names: tuple[str, ...]) -> Key:
+    # The part of a wider key that a narrower cached result is keyed on (the same tuple as
+    # _key(*names) gives, so both share one cache entry).
+    versions = dict(key)
+    return tuple((name, versions[name]) for name in names)
 
 
 def coverage() -> Coverage:
-    """Return station coverage of the working dataset (cached per dataset version)."""
-    return _coverage(store().version())
+    """Return station coverage of the working dataset (cached per version of its layers)."""
+    return _coverage(_key(*_COVERAGE))
 
 
 def activity(period: Period, categories: tuple[str, ...] = (),
@@ -213,25 +260,33 @@ def activity(period: Period, categories: tuple[str, ...] = (),
     ActivitySummary
         Matrix, intensity, empty cells, trend.
     """
-    return _activity(store().version(), period.start.isoformat(), period.end.isoformat(),
+    return _activity(_key(*_ACTIVITY), period.start.isoformat(), period.end.isoformat(),
                      tuple(categories), tuple(townships))
 
 
 def units(as_of: pd.Timestamp) -> pd.DataFrame:
     """Return every stationed unit's engagement status on ``as_of`` (cached per day)."""
-    return _unit_status(store().version(), pd.Timestamp(as_of).normalize().isoformat())
+    return _unit_status(_key(*_UNITS), pd.Timestamp(as_of).normalize().isoformat())
+
+
+def follow_ups(as_of: pd.Timestamp) -> pd.DataFrame:
+    """Return the visits' follow-ups overdue on ``as_of`` (cached per version and day)."""
+    return _follow_ups(_key(*_UNITS), pd.Timestamp(as_of).normalize().isoformat())
 
 
 def score_inputs(period: Period, as_of: pd.Timestamp) -> ScoreInputs:
     """Return the scorecard's inputs from the cached analyses for ``period``."""
-    return ScoreInputs(coverage(), activity(period), units(as_of), layer("townships"))
+    return ScoreInputs(coverage(), activity(period), units(as_of), layer("townships"),
+                       follow_ups(as_of))
 
 
 def supervision(period: Period) -> pd.DataFrame:
     """Return the supervision list over ``period``, as of its last day (cached per version)."""
-    return _supervision(store().version(), period.start.isoformat(), period.end.isoformat())
+    return _supervision(_key(*dict.fromkeys((*_COVERAGE, *_ACTIVITY, *_UNITS))),
+                        period.start.isoformat(), period.end.isoformat())
 
 
 def siting(k: int, kind: str) -> SitingProposal:
     """Return ``k`` proposed new stations of ``kind`` (cached per version, k and kind)."""
-    return _siting(store().version(), int(k), kind)
+    # The coverage's layers include the communities and townships the proposal reads.
+    return _siting(_key(*_COVERAGE), int(k), kind)
