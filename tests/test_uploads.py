@@ -1,4 +1,5 @@
-"""Uploads on the data page: a size limit, kinds judged by content, nothing left behind."""
+"""Uploads on the data page (ui/upload_flow.py): a size limit, kinds judged by content, nothing
+left behind."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_the_limit_is_a_setting_and_streamlit_enforces_the_same():
 
 
 def test_an_upload_over_the_limit_is_refused_unsaved(demo_env, temp_dir, monkeypatch):
-    from views import data as page
+    from ui import upload_flow as page
 
     monkeypatch.setenv("TONGXIN_UPLOAD_MAX_MB", "1")
     saved: list[str] = []
@@ -67,8 +68,10 @@ def test_an_upload_over_the_limit_is_refused_unsaved(demo_env, temp_dir, monkeyp
     report = page.check_upload("units", "big.csv", b"x" * (MB + 1))
     assert _keys(report) == ["data.upload_too_big"] and not report.ok
     assert "1.0 MB" in report.errors[0].message("en") and "1 MB" in report.errors[0].message("en")
-    report, backup = page.import_upload("units", "big.csv", b"x" * (MB + 1))
-    assert _keys(report) == ["data.upload_too_big"] and backup is None
+    preview = page.preview_upload("units", "big.csv", b"x" * (MB + 1))
+    assert _keys(preview.report) == ["data.upload_too_big"] and preview.plan is None
+    outcome = page.import_upload("units", "big.csv", b"x" * (MB + 1), confirmed=True)
+    assert _keys(outcome.report) == ["data.upload_too_big"] and not outcome.written
     assert saved == [] and list(temp_dir.iterdir()) == []
     # At the limit exactly it is checked as usual.
     assert page.too_big("x.csv", MB) is None and page.too_big("x.csv", MB + 1) is not None
@@ -88,7 +91,7 @@ def test_the_page_refuses_a_large_upload_before_reading_it(app, monkeypatch):
 
 
 def test_a_csv_that_is_really_a_zipped_shapefile_is_read_as_one(demo_env, temp_dir):
-    from views.data import check_upload, report_table
+    from ui.upload_flow import check_upload, report_table
 
     report = check_upload("religious_sites", "宗教场所.csv", (READ / "venues_shp.zip").read_bytes())
     assert report.kind == "shapefile" and report.rows == 4
@@ -99,7 +102,7 @@ def test_a_csv_that_is_really_a_zipped_shapefile_is_read_as_one(demo_env, temp_d
 
 
 def test_a_csv_that_is_really_some_other_zip_is_refused(demo_env, temp_dir):
-    from views.data import check_upload
+    from ui.upload_flow import check_upload
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -120,7 +123,7 @@ def test_an_xlsx_that_is_really_a_web_page_says_so_through_the_page(app):
 
 def test_a_zipped_shapefile_named_csv_checks_through_the_page(app):
     _upload(app, "religious_sites", "venues.csv", (READ / "venues_shp.zip").read_bytes())
-    assert app.session_state["data_report"]["report"].kind == "shapefile"
+    assert app.session_state["data_report"]["outcome"].report.kind == "shapefile"
     assert app.table[0].value["问题"].str.contains("Shapefile").any()
 
 
@@ -128,7 +131,7 @@ def test_a_zipped_shapefile_named_csv_checks_through_the_page(app):
 
 
 def test_a_zip_bomb_upload_is_refused_and_leaves_nothing(demo_env, temp_dir):
-    from views.data import check_upload
+    from ui.upload_flow import check_upload
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
@@ -143,7 +146,7 @@ def test_a_zip_bomb_upload_is_refused_and_leaves_nothing(demo_env, temp_dir):
 
 
 def test_a_kmz_with_a_climbing_member_is_refused(demo_env, temp_dir):
-    from views.data import check_upload
+    from ui.upload_flow import check_upload
 
     buffer = io.BytesIO()
     kml = (READ / "venues_ovital.kml").read_bytes()
@@ -166,7 +169,7 @@ def test_a_kmz_with_a_climbing_member_is_refused(demo_env, temp_dir):
     ("truncated.zip", READ / "truncated.zip"),           # damaged
 ])
 def test_checking_leaves_no_temporary_file(demo_env, temp_dir, name, source):
-    from views.data import check_upload
+    from ui.upload_flow import check_upload
 
     check_upload("units", name, source.read_bytes())
     assert list(temp_dir.iterdir()) == []
@@ -174,31 +177,35 @@ def test_checking_leaves_no_temporary_file(demo_env, temp_dir, name, source):
 
 def test_an_unexpected_failure_leaves_no_temporary_file(demo_env, temp_dir, monkeypatch):
     from ledger import importer
-    from views.data import check_upload, import_upload
+    from ui.upload_flow import check_upload, import_upload, preview_upload
 
     seen: list[Path] = []
 
-    def broken(layer, path, **kwargs):
+    def broken(layer, path, context, **kwargs):
         seen.append(Path(path))
         assert Path(path).is_file() and Path(path).parent.parent == temp_dir
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(importer, "check", broken)
+    # Every path reads the saved file through the one validation the importer calls: the
+    # check, the preview and the import all fail while the file is saved.
+    monkeypatch.setattr(importer, "validate_file", broken)
     content = (LAYERS_DIR / "units_good.csv").read_bytes()
     with pytest.raises(RuntimeError):
         check_upload("units", "units_good.csv", content)
     with pytest.raises(RuntimeError):
-        import_upload("units", "units_good.csv", content)
-    assert len(seen) == 2 and not any(p.exists() for p in seen)
+        preview_upload("units", "units_good.csv", content)
+    with pytest.raises(RuntimeError):
+        import_upload("units", "units_good.csv", content, mode="replace", confirmed=True)
+    assert len(seen) == 3 and not any(p.exists() for p in seen)
     assert list(temp_dir.iterdir()) == []
 
 
 def test_importing_leaves_no_temporary_file(demo_env, temp_dir):
-    from views.data import import_upload
+    from ui.upload_flow import import_upload
 
-    report, backup = import_upload("units", "units_good.csv",
-                                   (LAYERS_DIR / "units_good.csv").read_bytes())
-    assert report.ok and backup is not None
+    outcome = import_upload("units", "units_good.csv",
+                            (LAYERS_DIR / "units_good.csv").read_bytes())
+    assert outcome.report.ok and outcome.written
     assert list(temp_dir.iterdir()) == []
 
 
@@ -215,13 +222,13 @@ def test_importing_leaves_no_temporary_file(demo_env, temp_dir):
     ("a\x00b.csv", "ab.csv"),
 ])
 def test_an_upload_is_saved_under_its_base_name_only(name, saved):
-    from views.data import safe_name
+    from ui.upload_flow import safe_name
 
     assert safe_name(name) == saved
 
 
 def test_a_very_long_name_is_cut_keeping_its_extension():
-    from views.data import NAME_BYTES, safe_name
+    from ui.upload_flow import NAME_BYTES, safe_name
 
     saved = safe_name("统战" * 200 + ".xlsx")
     assert saved.endswith(".xlsx") and len(saved.encode("utf-8")) <= NAME_BYTES
@@ -229,20 +236,22 @@ def test_a_very_long_name_is_cut_keeping_its_extension():
 
 def test_a_crafted_name_is_checked_inside_the_private_folder(demo_env, temp_dir, monkeypatch):
     from ledger import importer
-    from views.data import check_upload
+    from ui.upload_flow import check_upload, preview_upload
 
-    real = importer.check
+    real = importer.validate_file
     seen: list[Path] = []
 
-    def spy(layer, path, **kwargs):
+    def spy(layer, path, context, **kwargs):
         seen.append(Path(path))
-        return real(layer, path, **kwargs)
+        return real(layer, path, context, **kwargs)
 
-    monkeypatch.setattr(importer, "check", spy)
-    report = check_upload("units", "../../units_good.csv",
-                          (LAYERS_DIR / "units_good.csv").read_bytes())
+    monkeypatch.setattr(importer, "validate_file", spy)
+    content = (LAYERS_DIR / "units_good.csv").read_bytes()
+    report = check_upload("units", "../../units_good.csv", content)
     assert report.ok and report.file_name == "units_good.csv"
-    assert seen[0].parent.parent == temp_dir and seen[0].name == "units_good.csv"
+    assert preview_upload("units", "../../units_good.csv", content).ok
+    assert len(seen) == 2
+    assert all(p.parent.parent == temp_dir and p.name == "units_good.csv" for p in seen)
     assert list(temp_dir.iterdir()) == []
 
 
