@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import Issue
-from layers import LayerSchema
-from ledger.records import differing, same, values_of
+from layers import LayerSchema, fold_key
+from ledger.records import GEOMETRY, differing, same, values_of
 from storage import RecordChange
 
 MODES = ("replace", "append", "update")
@@ -38,8 +38,8 @@ class Plan:
 
     Attributes
     ----------
-    frame : geopandas.GeoDataFrame
-        The layer as it would be afterwards.
+    frame : geopandas.GeoDataFrame or None
+        The layer as it would be afterwards (None when the plan only appends).
     added, removed : list of dict
         The records added and removed (plain values, see :mod:`ledger.records`).
     updated : list of tuple
@@ -56,7 +56,7 @@ class Plan:
     layer: str
     mode: str
     before_count: int
-    frame: gpd.GeoDataFrame
+    frame: gpd.GeoDataFrame | None
     added: list[dict[str, Any]] = field(default_factory=list)
     updated: list[tuple[str, dict, dict, dict]] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
@@ -65,6 +65,9 @@ class Plan:
     refused: list[Issue] = field(default_factory=list)
     # Record id -> the file's row number, for messages about a record of the file.
     rows_of: dict[str, int] = field(default_factory=dict)
+    # When the plan only adds records: those rows, which the store appends (``frame`` is
+    # then None: the layer's other rows were never read).
+    appended: gpd.GeoDataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -104,7 +107,8 @@ def plan_import(schema: LayerSchema, current: gpd.GeoDataFrame, incoming: gpd.Ge
     schema : LayerSchema
         The layer's contract.
     current : geopandas.GeoDataFrame
-        The layer as stored.
+        The layer as stored; for an append that does not update existing records, its id
+        column alone is enough (see :func:`needs_whole_layer`).
     incoming : geopandas.GeoDataFrame
         The file's rows, converted (a valid :class:`layers.validate.Report`'s ``frame``).
     mode : str
@@ -134,26 +138,41 @@ def plan_import(schema: LayerSchema, current: gpd.GeoDataFrame, incoming: gpd.Ge
         incoming = _renumber(schema, current, incoming, generated.to_numpy(dtype=bool))
     current = current.reset_index(drop=True)
     new = values_of(schema, incoming)
-    # Only the records the file touches (and, in a replace, those it removes) are turned into
-    # plain values: appending 10,000 rows to a layer of a million reads the million's ids only.
-    old_ids = current[key].astype(str)
-    new_ids = new[key].astype(str)
-    exists = new_ids.isin(set(old_ids)).to_numpy()
-    plan = Plan(schema.name, mode, len(current), current)
-    plan.rows_of = dict(zip(new_ids, row_numbers.tolist(), strict=True))
+    # Ids compared as plain str in Python sets and dicts: pandas' Arrow strings took 9 s to
+    # look 10,000 ids up among 300,000.
+    old_list = current[key].astype(str).to_numpy(dtype=object).tolist()
+    new_list = new[key].astype(str).to_numpy(dtype=object).tolist()
+    # Ids match as the check compares them (case, width and spaces aside): a file's u001 is
+    # the layer's U001, which keeps its spelling.
+    position = {fold_key(rid): n for n, rid in enumerate(old_list)}
+    at = np.asarray([position.get(fold_key(rid), -1) for rid in new_list], dtype=np.int64)
+    exists = at >= 0
+    plan = Plan(schema.name, mode, len(current), None)
+    plan.rows_of = dict(zip(new_list, row_numbers.tolist(), strict=True))
     if mode == "append" and on_duplicate == "refuse" and exists.any():
         label = schema.column(key).label
-        plan.refused.extend(Issue("ledger.id_exists", int(r), label, {"value": v})
-                            for r, v in zip(row_numbers[exists], new_ids[exists], strict=True))
+        plan.refused.extend(Issue("ledger.id_exists", int(r), label, {"value": new_list[i]})
+                            for i, r in zip(np.flatnonzero(exists), row_numbers[exists],
+                                            strict=True))
         return plan
     take = ~exists if (mode == "append" and on_duplicate == "skip") else np.ones(len(new), bool)
     plan.skipped = int((~take).sum())
     plan.unchanged += plan.skipped
-    position = pd.Series(np.arange(len(old_ids)), index=old_ids)
-    at = new_ids.map(position).to_numpy(dtype=float)  # NaN: a new record
-    fresh = take & np.isnan(at)
-    matched = np.flatnonzero(take & ~np.isnan(at))
-    old_at = at[matched].astype(int)
+    fresh = take & ~exists
+    matched = np.flatnonzero(take & exists)
+    plan.refused.extend(_taken_values(schema, current, incoming, take, at, mode, row_numbers))
+    if plan.refused:
+        return plan
+    plan.added = new[fresh].to_dict("records")
+    if not len(matched) and mode != "replace":
+        # Only additions: the store appends them; the layer's other rows are never read.
+        plan.appended = gpd.GeoDataFrame(incoming[fresh].reset_index(drop=True),
+                                         geometry="geometry", crs=incoming.crs or 4326)
+        return plan
+    if GEOMETRY not in current:
+        msg = "plan_import needs the whole layer to update or replace records, not its ids"
+        raise ValueError(msg)
+    old_at = at[matched]
     old = values_of(schema, current.iloc[old_at])
     alike = np.ones(len(matched), dtype=bool)
     for name in new.columns:
@@ -163,28 +182,61 @@ def plan_import(schema: LayerSchema, current: gpd.GeoDataFrame, incoming: gpd.Ge
     changed_new, changed_old = matched[~alike], old_at[~alike]
     befores = old[~alike].to_dict("records")
     afters = new.iloc[changed_new].to_dict("records")
+    for after, before in zip(afters, befores, strict=True):
+        after[key] = before[key]  # the layer's spelling of the id stays
     plan.updated = [(str(a[key]), b, a, differing(b, a))
                     for b, a in zip(befores, afters, strict=True)]
-    plan.added = new[fresh].to_dict("records")
     columns = list(current.columns)
-    base = current[columns]
-    replacement = incoming.iloc[changed_new][columns]
+    replacement = incoming.iloc[changed_new][columns].copy()
+    replacement[key] = current[key].to_numpy()[changed_old]
     replacement.index = changed_old
-    result = pd.concat([base.drop(index=changed_old), replacement]).sort_index()
+    result = pd.concat([current[columns].drop(index=changed_old), replacement]).sort_index()
     if mode == "replace":
-        gone = ~old_ids.isin(set(new_ids)).to_numpy()
+        kept = {fold_key(rid) for rid in new_list}
+        gone = np.asarray([fold_key(rid) not in kept for rid in old_list], dtype=bool)
         plan.removed = values_of(schema, current[gone]).to_dict("records")
         result = result[~gone[result.index.to_numpy()]]
-    parts = [result, incoming[fresh][columns]]
-    plan.frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
-                                  crs=current.crs or 4326)
+    frame = pd.concat([result, incoming[fresh][columns]], ignore_index=True)
     if mode == "replace":
         # The layer becomes the file, in the file's order.
-        order = {rid: n for n, rid in enumerate(new_ids)}
-        rank = plan.frame[key].astype(str).map(order)
-        plan.frame = plan.frame.iloc[np.argsort(rank.to_numpy(), kind="stable")]
-        plan.frame = plan.frame.reset_index(drop=True)
+        order = {fold_key(rid): n for n, rid in enumerate(new_list)}
+        rank = frame[key].astype(str).map(lambda rid: order[fold_key(rid)]).to_numpy()
+        frame = frame.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+    plan.frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=current.crs or 4326)
     return plan
+
+
+def _taken_values(schema: LayerSchema, current: pd.DataFrame, incoming: pd.DataFrame,
+                  take: np.ndarray, at: np.ndarray, mode: str,
+                  row_numbers: np.ndarray) -> list[Issue]:
+    """Refuse file rows giving a unique column (other than the id) a value another record has.
+
+    The file is checked against itself already; here against the layer's records it leaves
+    as they are (all of them but those it updates, none in a replace).
+    """
+    key = schema.id_column
+    found: list[Issue] = []
+    if mode == "replace":
+        return found
+    touched = set(at[take & (at >= 0)].tolist())
+    for col in schema.columns:
+        if not col.unique or col.name == key or col.name not in current:
+            continue
+        holders = {fold_key(v): str(rid) for n, (v, rid) in
+                   enumerate(zip(current[col.name], current[key], strict=True))
+                   if v is not None and n not in touched}
+        for i in np.flatnonzero(take):
+            value = incoming[col.name].iloc[i]
+            holder = holders.get(fold_key(value)) if value is not None else None
+            if holder is not None:
+                found.append(Issue("ledger.value_taken", int(row_numbers[i]), col.label,
+                                   {"value": value, "record": holder}))
+    return found
+
+
+def needs_whole_layer(mode: str, on_duplicate: str) -> bool:
+    """Return whether planning ``mode`` needs the layer's rows, not only its ids."""
+    return not (mode == "append" and on_duplicate != "update")
 
 
 def next_ids(schema: LayerSchema, taken: Iterable[object], count: int) -> list[str]:

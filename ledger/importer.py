@@ -9,7 +9,7 @@ from core.actor import current_user
 from layers import LAYERS
 from layers.context import Context
 from layers.validate import Report, validate_file
-from ledger.changes import Plan, plan_import
+from ledger.changes import Plan, needs_whole_layer, plan_import
 from ledger.scope import scope_issues
 from storage import Backup, ImportRecord, Store, StoreConflictError, open_store
 
@@ -151,10 +151,15 @@ def apply_import(layer: str, path: str | Path, *, mode: str = "replace",
             return outcome
         record = ImportRecord(layer, Path(path).name, report.sha256, len(report.frame),
                               user or current_user())
+        changes = plan.record_changes(schema.id_column)
         try:
-            outcome.backup = store.replace(layer, plan.frame, record,
-                                           plan.record_changes(schema.id_column),
-                                           expected_version=version)
+            if plan.appended is not None:
+                outcome.backup = store.append(layer, plan.appended, record, changes,
+                                              expected_version=version)
+            else:
+                assert plan.frame is not None  # a plan that is not an append holds the layer
+                outcome.backup = store.replace(layer, plan.frame, record, changes,
+                                               expected_version=version)
         except StoreConflictError:
             continue  # someone else wrote meanwhile: plan again against their version
         return outcome
@@ -188,9 +193,11 @@ def _plan(layer: str, report: Report, store: Store, context: Context, mode: str,
     if not report.ok or report.frame is None:
         return Outcome(report)
     schema = LAYERS[layer]
-    plan = plan_import(schema, store.read(layer), report.frame, mode=mode,
-                       on_duplicate=on_duplicate, generated=report.generated_ids,
-                       rows=report.row_numbers)
+    # An append reads the layer's ids alone: a month's sheet never reads the province's years.
+    current = (store.read(layer) if needs_whole_layer(mode, on_duplicate)
+               else store.read_keys(layer))
+    plan = plan_import(schema, current, report.frame, mode=mode, on_duplicate=on_duplicate,
+                       generated=report.generated_ids, rows=report.row_numbers)
     if plan.ok:
         plan.refused.extend(scope_issues(schema, plan, scope, context.township_name))
     return Outcome(report, plan)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import geopandas as gpd
+import pandas as pd
 
 from core.errors import TongxinError
 from core.i18n import t
@@ -91,6 +92,9 @@ class Store(Protocol):
     def read(self, layer: str) -> gpd.GeoDataFrame:
         """Return a layer, typed per its schema, in EPSG:4326."""
 
+    def read_keys(self, layer: str) -> pd.DataFrame:
+        """Return a layer's identifying columns (its id and other unique ones), nothing else."""
+
     def read_district(self) -> gpd.GeoDataFrame:
         """Return the district boundary (one polygon row)."""
 
@@ -102,6 +106,15 @@ class Store(Protocol):
         ``changes`` go into the records' history in the same atomic write. With
         ``expected_version``, raise :class:`StoreConflictError` (writing nothing) when the dataset's
         :meth:`version` is no longer that one once the writers' lock is held.
+        """
+
+    def append(self, layer: str, rows: gpd.GeoDataFrame, record: ImportRecord,
+               changes: tuple[RecordChange, ...] = (),
+               expected_version: str | None = None) -> Backup:
+        """Add ``rows`` to a layer atomically, as :meth:`replace` writes (backup, history, audit).
+
+        The layer's other rows are neither read nor rewritten: a month of records is added to
+        a province's years in seconds.
         """
 
     def history(self, layer: str, record_id: str | None = None) -> list[dict]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
@@ -116,6 +117,29 @@ class GeoPackageStore:
         frame = self._read_table(layer)
         return to_schema_types(schema, frame)
 
+    def read_keys(self, layer: str) -> pd.DataFrame:
+        """Return ``layer``'s id and other unique columns as text, reading only those columns.
+
+        Parameters
+        ----------
+        layer : str
+            A name from :data:`layers.LAYERS`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per record, in the table's order (empty when the table is absent).
+        """
+        schema = LAYERS[layer]
+        columns = [schema.id_column] + [c.name for c in schema.columns
+                                        if c.unique and c.name != schema.id_column]
+        if layer not in self.layers():
+            return pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
+        table = pyogrio.read_dataframe(self.path, layer=layer, columns=columns,
+                                       read_geometry=False)
+        return pd.DataFrame({name: table[name].astype(object).where(table[name].notna(), None)
+                             for name in columns})
+
     def read_district(self) -> gpd.GeoDataFrame:
         """Return the district boundary; the union of the townships when none was stored."""
         if DISTRICT_TABLE in self.layers():
@@ -217,6 +241,32 @@ class GeoPackageStore:
         Backup
             The backup of the previous version.
         """
+        return self._write(layer, frame, record, changes, expected_version, append=False)
+
+    def append(self, layer: str, rows: gpd.GeoDataFrame, record: ImportRecord,
+               changes: tuple[RecordChange, ...] = (),
+               expected_version: str | None = None) -> Backup:
+        """Add ``rows`` to ``layer`` atomically; otherwise as :meth:`replace`.
+
+        Parameters
+        ----------
+        layer : str
+            The layer to add to.
+        rows : geopandas.GeoDataFrame
+            Validated new rows with the schema's canonical columns.
+        record, changes, expected_version
+            As for :meth:`replace`.
+
+        Returns
+        -------
+        Backup
+            The backup of the previous version.
+        """
+        return self._write(layer, rows, record, changes, expected_version, append=True)
+
+    def _write(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord,
+               changes: tuple[RecordChange, ...], expected_version: str | None,
+               append: bool) -> Backup:
         schema = LAYERS[layer]
         prepared = to_schema_types(schema, frame).to_crs(4326)
         with self._locked():
@@ -224,7 +274,10 @@ class GeoPackageStore:
             if expected_version is not None and previous != expected_version:
                 raise StoreConflictError("store.conflict", layer=schema.label)
             with self._staged() as staged:
-                _write_table(staged, layer, prepared)
+                if append and layer in {str(n) for n, _ in pyogrio.list_layers(staged)}:
+                    _write_table(staged, layer, prepared, append=True)
+                else:
+                    _write_table(staged, layer, prepared)
                 _record_import(staged, record)
                 _stamp_layer(staged, layer, previous)
                 stamp = _now()
@@ -550,7 +603,7 @@ def _reason_of(layer: str, source: str) -> str:
     return layer if source == "import" else f"{_EDIT_PREFIX}{layer}"
 
 
-def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame) -> None:
+def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame, append: bool = False) -> None:
     geometry_type = "Unknown"
     if frame.geometry.notna().any():
         types = set(frame.geometry.dropna().geom_type)
@@ -558,6 +611,11 @@ def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame) -> None:
     # Polygons go in as MultiPolygon so a township in two parts and one in one share a type.
     promote = bool(set(frame.geometry.dropna().geom_type) & {"Polygon", "MultiPolygon"}) \
         and not set(frame.geometry.dropna().geom_type) & {"Point"}
+    if append:
+        # The table keeps its declared geometry type; polygons still go in as MultiPolygon.
+        pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", append=True,
+                                promote_to_multi=promote or None)
+        return
     pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG",
                             promote_to_multi=promote or None,
                             geometry_type=None if promote else geometry_type)
