@@ -14,22 +14,25 @@ import pandas as pd
 from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
 from analysis.units import unit_status
+from analysis.visits import overdue_follow_ups
 from core import settings
 from core.district import DistrictConfig
 
 KINDS: dict[str, int] = {
-    "no_station": 6,
-    "unit_never": 5,
-    "uncovered_key_community": 4,
-    "uncovered_venue": 3,
+    "no_station": 7,
+    "unit_never": 6,
+    "uncovered_key_community": 5,
+    "uncovered_venue": 4,
+    "follow_up_overdue": 3,
     "unit_overdue": 2,
     "category_gap": 1,
 }
 """Supervision item kinds and their severity (higher is more urgent).
 
 A township without its own station and a unit never engaged are gaps in the base of the work;
-uncovered key communities and venues are gaps in reach; a lapsed contact or an activity
-category not reached for a year is work that was done once and has to be resumed.
+uncovered key communities and venues are gaps in reach; a visit's follow-up past its due date
+is a promise to a unit not kept; a lapsed contact or an activity category not reached for a
+year is work that was done once and has to be resumed.
 """
 
 SUPERVISION_COLUMNS: tuple[str, ...] = ("township_code", "township_name", "kind", "item", "ref",
@@ -56,24 +59,29 @@ class ScoreInputs:
     townships : pandas.DataFrame
         The townships layer (``code``, ``name``); its rows, in its order, are the rows scored.
         A frame indexed by code with a ``name`` column works too.
+    follow_ups : pandas.DataFrame, optional
+        Overdue follow-ups of visits (:func:`analysis.visits.overdue_follow_ups`) as of the
+        same day as ``units``; None (no visits layer) lists none.
     """
 
     coverage: Coverage
     activity: ActivitySummary
     units: pd.DataFrame
     townships: pd.DataFrame
+    follow_ups: pd.DataFrame | None = None
 
     @classmethod
     def from_layers(cls, layers: Mapping[str, pd.DataFrame], period: Period,
                     as_of: pd.Timestamp | None = None, overdue_days: int | None = None,
                     config: DistrictConfig | None = None) -> ScoreInputs:
-        """Return the inputs computed from the six layers for ``period``.
+        """Return the inputs computed from the layers for ``period``.
 
         Parameters
         ----------
         layers : mapping of str to geopandas.GeoDataFrame
             ``townships``, ``communities``, ``workstations``, ``religious_sites``,
-            ``activities`` and ``units``, as read from the store.
+            ``activities``, ``units`` and, when present, ``visits``, as read from the store.
+            Without ``visits`` units keep their ledger dates and no follow-up is listed.
         period : Period
             The activity period.
         as_of : pandas.Timestamp, optional
@@ -86,7 +94,7 @@ class ScoreInputs:
         Returns
         -------
         ScoreInputs
-            Coverage, activity summary, unit statuses and townships.
+            Coverage, activity summary, unit statuses, townships and overdue follow-ups.
         """
         towns = layers["townships"]
         coverage = station_coverage(layers["workstations"], layers["communities"], towns,
@@ -94,7 +102,11 @@ class ScoreInputs:
         categories = config.activity_categories if config is not None else None
         activity = activity_summary(layers["activities"], towns, period, categories)
         day = period.end if as_of is None else pd.Timestamp(as_of)
-        return cls(coverage, activity, unit_status(layers["units"], day, overdue_days), towns)
+        visits = layers.get("visits")
+        units = layers["units"]
+        follow_ups = None if visits is None else overdue_follow_ups(visits, units, day)
+        return cls(coverage, activity, unit_status(units, day, overdue_days, visits), towns,
+                   follow_ups)
 
 
 # --- indicators --------------------------------------------------------------------------
@@ -400,6 +412,8 @@ def supervision_list(inputs: ScoreInputs, as_of: pd.Timestamp, gap_days: int | N
     - ``unit_never``: a stationed unit never visited nor contacted;
     - ``uncovered_key_community``: a key community outside every station's service area;
     - ``uncovered_venue``: a religious venue outside every station's service area;
+    - ``follow_up_overdue``: a visit's follow-up past its due date with no later visit to the
+      unit (:func:`analysis.visits.overdue_follow_ups`; item: the unit and the follow-up);
     - ``unit_overdue``: a unit whose last contact is older than the contact limit;
     - ``category_gap``: a (township, category) cell without activity for more than
       ``gap_days`` days as of ``as_of``, or never reached at all.
@@ -407,7 +421,8 @@ def supervision_list(inputs: ScoreInputs, as_of: pd.Timestamp, gap_days: int | N
     Category gaps are found from ``inputs.activity``, whose period must end on ``as_of``
     (e.g. ``Period.between(as_of - pd.Timedelta(days=gap_days), as_of)``): the latest
     activity of a cell is its last date in the period, else its last date before it. Units
-    are listed by the flags of ``inputs.units``, which should be taken as of the same day.
+    are listed by the flags of ``inputs.units``, and follow-ups from ``inputs.follow_ups``
+    (those due before ``as_of``), both of which should be taken as of the same day.
 
     Parameters
     ----------
@@ -426,10 +441,11 @@ def supervision_list(inputs: ScoreInputs, as_of: pd.Timestamp, gap_days: int | N
     -------
     pandas.DataFrame
         Columns :data:`SUPERVISION_COLUMNS`: ``township_code``, ``township_name``, ``kind``,
-        ``item`` (unit, community or venue name, category, or the township's own name),
-        ``ref`` (the item's code, or the category), ``since`` (last contact or activity;
-        NaT if never or not applicable), ``overdue_days`` (Int64: days past the limit; NA if
-        never or not applicable), ``severity`` (int). Sorted by severity (highest first), then
+        ``item`` (unit, community or venue name, category, the township's own name, or
+        ``unit：follow-up``), ``ref`` (the item's code, the category, or the visit's code),
+        ``since`` (last contact, activity or visit; NaT if never or not applicable),
+        ``overdue_days`` (Int64: days past the limit or due date; NA if never or not
+        applicable), ``severity`` (int). Sorted by severity (highest first), then
         overdue days (longest first, never before any), township code and item.
 
     Raises
@@ -450,6 +466,7 @@ def supervision_list(inputs: ScoreInputs, as_of: pd.Timestamp, gap_days: int | N
     communities = inputs.coverage.communities
     key = communities[communities["key_community"].fillna(False).astype(bool)]
     parts = [_station_items(inputs, names), _unit_items(inputs, day, contact),
+             _follow_up_items(inputs.follow_ups, day),
              _place_items(key, "uncovered_key_community"),
              _place_items(inputs.coverage.venues, "uncovered_venue"),
              _category_items(inputs.activity, day, gap)]
@@ -499,6 +516,19 @@ def _unit_items(inputs: ScoreInputs, day: pd.Timestamp, limit: int) -> pd.DataFr
                          "item": unit["name"], "ref": code, "since": since,
                          "overdue_days": (day - since.normalize()).days - limit})
     return _frame(rows)
+
+
+def _follow_up_items(follow_ups: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame:
+    if follow_ups is None or follow_ups.empty:
+        return _frame([])
+    due = pd.to_datetime(follow_ups["follow_up_due"]).dt.normalize()
+    late = follow_ups[(due < day).to_numpy(dtype=bool)]
+    # The item names the unit and what was promised it: a unit may owe several follow-ups.
+    return _frame([{"township_code": row["township_code"], "kind": "follow_up_overdue",
+                    "item": f"{row['unit_name']}：{row['follow_up']}", "ref": row["code"],
+                    "since": row["date"],
+                    "overdue_days": (day - pd.Timestamp(row["follow_up_due"]).normalize()).days}
+                   for _, row in late.iterrows()])
 
 
 def _place_items(places: pd.DataFrame, kind: str) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.visits import apply_visits
 from core import settings
 
 STATUSES: tuple[str, ...] = ("never", "overdue", "no_liaison", "not_joint", "ok")
@@ -20,11 +21,14 @@ _OPTIONAL = ("visited_on", "last_contact_on", "joint_meeting", "liaison")
 
 
 def unit_status(units: pd.DataFrame, as_of: pd.Timestamp,
-                overdue_days: int | None = None) -> pd.DataFrame:
+                overdue_days: int | None = None,
+                visits: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return each stationed unit's engagement status as of a date.
 
-    A unit may show several gaps at once; all of them are listed in ``flags`` and the most
-    severe one is its ``status``:
+    With ``visits``, a unit that has visits takes its first visit and last contact from them
+    (those dated on or before ``as_of``; :func:`analysis.visits.apply_visits`), and a unit
+    without keeps its ledger dates. A unit may show several gaps at once; all of them are
+    listed in ``flags`` and the most severe one is its ``status``:
 
     - ``never``: neither visited (``visited_on``) nor contacted (``last_contact_on``);
     - ``overdue``: the last contact is more than ``overdue_days`` days before ``as_of``
@@ -44,6 +48,8 @@ def unit_status(units: pd.DataFrame, as_of: pd.Timestamp,
     overdue_days : int, optional
         Days after which a contact is overdue; the ``contact_overdue_days`` setting (180)
         when omitted.
+    visits : pandas.DataFrame, optional
+        The visits layer (``unit_code``, ``date``); the ledger's dates alone when omitted.
 
     Returns
     -------
@@ -69,6 +75,8 @@ def unit_status(units: pd.DataFrame, as_of: pd.Timestamp,
         msg = f"overdue_days must be zero or more days, not {limit}"
         raise ValueError(msg)
     day = pd.Timestamp(as_of).normalize()
+    if visits is not None:
+        units = apply_visits(units, visits, day)
     last = _last_contact(units)
     days = (day - last).dt.days.astype("Int64")
     checks = {

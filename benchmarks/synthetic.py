@@ -17,9 +17,10 @@ How a synthetic district is made (``synthetic_district(scale)``):
   and ``community_code``) have the demo's county part 620103 replaced by ``9`` + the copy
   number on five digits (copy 7: 620103001 -> 900007001, 620103001002 -> 900007001002), so
   they stay 9 and 12 digits, keep their nesting, and look like no real division (real ones
-  start 11..82). Row ids (``W001``, ``R001``, ``A000001``, ``U001``) get ``-`` + the copy
-  number (``W001-007``). Township names, which must be unique, get the copy as a prefix
-  (``007·西园街道``); other names repeat.
+  start 11..82). Row ids (``W001``, ``R001``, ``A000001``, ``U001``, ``V000001``) get ``-`` +
+  the copy number (``W001-007``), and so do references to them (a visit's ``unit_code``), so
+  each copy's visits name its own units. Township names, which must be unique, get the copy
+  as a prefix (``007·西园街道``); other names repeat.
 - **Activities.** All copies' activities are kept while the total stays within
   :data:`ACTIVITY_CAP` (300,000: up to scale 60). Above that each copy keeps
   ``ACTIVITY_CAP // scale`` of the demo's 4,950 rows (a seeded uniform sample without
@@ -29,7 +30,7 @@ How a synthetic district is made (``synthetic_district(scale)``):
   are disjoint, so that is their union).
 
 Sizes at x100: 1,500 townships, 14,100 communities, 9,500 venues, 6,900 stations, 300,000
-activities, 4,500 units.
+activities, 4,500 units, 13,500 visits.
 
 Run ``python benchmarks/synthetic.py --scale 10 --out /tmp/x.gpkg`` to write one.
 """
@@ -68,6 +69,8 @@ DEMO_ADCODE = "620103"
 # Statistical codes get the copy's county part; every other ``code`` (a row id) a suffix.
 _ADMIN_LAYERS = ("townships", "communities")
 _REF_COLUMNS = ("township_code", "community_code")
+# References to another layer's row id: recoded as that id is.
+_ROW_REF_COLUMNS = ("unit_code",)
 
 
 @lru_cache(maxsize=1)
@@ -181,7 +184,7 @@ def _tile(name: str, frame: gpd.GeoDataFrame, scale: int, shifts: np.ndarray,
         copies = np.repeat(np.arange(scale), n)
     out = frame.iloc[index].reset_index(drop=True)
 
-    for column in [c for c in ("code", *_REF_COLUMNS) if c in out.columns]:
+    for column in [c for c in ("code", *_REF_COLUMNS, *_ROW_REF_COLUMNS) if c in out.columns]:
         admin = column in _REF_COLUMNS or name in _ADMIN_LAYERS
         rule = _admin_code if admin else _row_id
         out[column] = pd.Series(_recode(out[column], copies, scale, rule), dtype=object)

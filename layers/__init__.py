@@ -1,8 +1,17 @@
-"""The six geodata layers: their contract, reading, validation and import (``python -m layers``)."""
+"""The seven geodata layers: contract, reading, validation and import (``python -m layers``)."""
 
 from __future__ import annotations
 
-from layers import activities, communities, religious_sites, townships, units, workstations
+from layers import (
+    activities,
+    communities,
+    religious_sites,
+    townships,
+    units,
+    visits,
+    workstations,
+)
+from layers._convert import fold_key
 from layers._errors import CrsError, ReadError
 from layers._schema import Column, LayerSchema
 
@@ -10,10 +19,11 @@ from layers._schema import Column, LayerSchema
 # Order matters: a layer may refer only to layers before it.
 LAYERS: dict[str, LayerSchema] = {
     module.SCHEMA.name: module.SCHEMA
-    for module in (townships, communities, religious_sites, workstations, activities, units)
+    for module in (townships, communities, religious_sites, workstations, activities, units,
+                   visits)
 }
 
-__all__ = ["LAYERS", "Column", "CrsError", "LayerSchema", "ReadError", "schema"]
+__all__ = ["LAYERS", "Column", "CrsError", "LayerSchema", "ReadError", "fold_key", "schema"]
 
 
 def schema(name: str) -> LayerSchema:

@@ -1,4 +1,4 @@
-"""Resolving references between layers: a township or community named by code or by name."""
+"""Resolving references between layers: a township, community or unit named by code or name."""
 
 from __future__ import annotations
 
@@ -85,6 +85,23 @@ def community_lookup(communities: pd.DataFrame) -> Lookup:
         # "下西园社区居委会" is also written "下西园社区" and "下西园".
         return set().union(*(_keys(form, ("社区", "村")) for form in forms))
     return _build(communities, keys, parent_column="township_code")
+
+
+def unit_lookup(units: pd.DataFrame) -> Lookup:
+    """Return a lookup of stationed units by code and by name.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Rows with ``code`` and ``name``.
+
+    Returns
+    -------
+    Lookup
+        The lookup; a name two units share resolves only by code.
+    """
+    # Unit names carry no administrative suffix to drop: the name as written is the key.
+    return _build(units, lambda name: {fold_key(name)} - {""}, parent_column=None)
 
 
 def _build(frame: pd.DataFrame, keys_of, parent_column: str | None) -> Lookup:

@@ -1,4 +1,4 @@
-"""What a file is checked against: the working dataset's townships, communities and boundary."""
+"""What a file is checked against: the working dataset's reference layers and its boundary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers._refs import Lookup, community_lookup, township_lookup
+from layers._refs import Lookup, community_lookup, township_lookup, unit_lookup
+
+
+def _no_units() -> pd.DataFrame:
+    return pd.DataFrame({"code": pd.Series(dtype=object), "name": pd.Series(dtype=object),
+                         "township_code": pd.Series(dtype=object)})
 
 
 @dataclass
@@ -25,11 +30,15 @@ class Context:
         Communities with ``code``, ``name`` and ``township_code``.
     district : shapely.Geometry
         The district boundary (EPSG:4326).
+    units : pandas.DataFrame, optional
+        Stationed units with ``code``, ``name`` and ``township_code`` (none when omitted),
+        which visits name.
     """
 
     townships: gpd.GeoDataFrame
     communities: pd.DataFrame
     district: shapely.Geometry
+    units: pd.DataFrame = field(default_factory=_no_units)
     _names: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -44,10 +53,11 @@ class Context:
         Returns
         -------
         Context
-            Its townships, communities and district boundary.
+            Its townships, communities, stationed units and district boundary.
         """
         district = store.read_district()
-        return cls(store.read("townships"), store.read("communities"), district.union_all())
+        return cls(store.read("townships"), store.read("communities"), district.union_all(),
+                   store.read("units"))
 
     @cached_property
     def _township_lookup(self) -> Lookup:
@@ -57,6 +67,10 @@ class Context:
     def _community_lookup(self) -> Lookup:
         return community_lookup(self.communities)
 
+    @cached_property
+    def _unit_lookup(self) -> Lookup:
+        return unit_lookup(self.units)
+
     def township_lookup(self) -> Lookup:
         """Return the lookup of townships by code or name."""
         return self._township_lookup
@@ -64,6 +78,16 @@ class Context:
     def community_lookup(self) -> Lookup:
         """Return the lookup of communities by code or name."""
         return self._community_lookup
+
+    def unit_lookup(self) -> Lookup:
+        """Return the lookup of stationed units by code or name."""
+        return self._unit_lookup
+
+    def unit_townships(self) -> dict[str, str]:
+        """Return ``{unit code: township code}`` of the units that have a township."""
+        units = self.units.dropna(subset=["township_code"])
+        return dict(zip(units["code"].astype(str), units["township_code"].astype(str),
+                        strict=True))
 
     def township_name(self, code: str) -> str:
         """Return a township's name from its code (the code itself when unknown)."""

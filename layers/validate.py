@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ class Report:
     row_label: str = "row"
     # Which rows' ids were generated (the file left them blank): an append renumbers those.
     generated_ids: pd.Series | None = None
+    # Each converted row's number as the file shows it (spreadsheet row, CSV line, feature).
+    row_numbers: np.ndarray | None = None
 
     @property
     def ok(self) -> bool:
@@ -208,6 +211,7 @@ def _check(schema: LayerSchema, raw: RawTable, context: Context, crs: str | None
     if schema.derive is not None:
         frame = schema.derive(frame)
     report.generated_ids = frame[schema.id_column].isna()
+    report.row_numbers = rows
     _fill_ids(schema, frame, rows)
     _check_unique(schema, frame, rows, shown, report, raw.row_label)
     report.errors.sort(key=lambda i: (i.row is not None, i.row or 0))
@@ -305,6 +309,8 @@ def _resolve_references(schema: LayerSchema, frame: gpd.GeoDataFrame, rows: np.n
             _resolve_township(col, frame, rows, shown[col.name], context, report)
         elif col.ref == "communities":
             _resolve_community(col, frame, rows, shown[col.name], context, report)
+        elif col.ref == "units":
+            _resolve_unit(col, frame, rows, shown[col.name], context, report)
 
 
 def _resolve_township(col: Column, frame: gpd.GeoDataFrame, rows: np.ndarray, header: str,
@@ -356,10 +362,41 @@ def _resolve_community(col: Column, frame: gpd.GeoDataFrame, rows: np.ndarray, h
     frame[col.name] = codes
 
 
+def _resolve_unit(col: Column, frame: gpd.GeoDataFrame, rows: np.ndarray, header: str,
+                  context: Context, report: Report) -> None:
+    lookup = context.unit_lookup()
+    given = frame[col.name]
+    uniques = {v: lookup.resolve(v) for v in given.dropna().unique()}
+    codes = given.map(lambda v: uniques.get(v) if v is not None else None)
+    unresolved = (given.notna() & codes.isna()).to_numpy()
+    for i in np.flatnonzero(unresolved):
+        report.errors.append(Issue("validate.unknown_unit", int(rows[i]), header, {
+            "value": given.iloc[i], "suggestion": "、".join(lookup.suggest(given.iloc[i])) or "-"}))
+    if col.required and header not in _missing_columns(report):
+        missing = given.isna().to_numpy()
+        report.errors.extend(Issue("validate.required", int(r), header) for r in rows[missing])
+    codes = codes.astype(object).where(codes.notna(), None)
+    frame[col.name] = codes
+    # A row about a unit belongs to the unit's township (what township-scoped accounts see):
+    # filled from the ledger when the file leaves it blank, kept as written otherwise.
+    if "township_code" in frame:
+        towns = codes.map(context.unit_townships())
+        fill = frame["township_code"].isna() & towns.notna()
+        frame.loc[fill, "township_code"] = towns[fill]
+
+
 def _fill_ids(schema: LayerSchema, frame: gpd.GeoDataFrame, rows: np.ndarray) -> None:
+    # A blank id is numbered from its row, unless the file itself gives that id to another
+    # row: then it takes the next number no row gives, so a generated id never repeats one.
     ids = frame[schema.id_column]
-    generated = pd.Series([f"{schema.id_prefix}{r:06d}" for r in rows], index=frame.index)
-    frame[schema.id_column] = ids.where(ids.notna(), generated)
+    taken = {fold_key(v) for v in ids.dropna()}
+    spare = (f"{schema.id_prefix}{n:06d}" for n in itertools.count(int(rows.max(initial=0)) + 1)
+             if fold_key(f"{schema.id_prefix}{n:06d}") not in taken)
+    generated = []
+    for r in rows:
+        candidate = f"{schema.id_prefix}{r:06d}"
+        generated.append(next(spare) if fold_key(candidate) in taken else candidate)
+    frame[schema.id_column] = ids.where(ids.notna(), pd.Series(generated, index=frame.index))
 
 
 def _check_unique(schema: LayerSchema, frame: gpd.GeoDataFrame, rows: np.ndarray,

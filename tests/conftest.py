@@ -48,8 +48,12 @@ def tiny_frames() -> dict[str, gpd.GeoDataFrame]:
     units = gpd.GeoDataFrame({"code": ["U001"], "name": ["兰州理工大学"], "category": ["省属高校"],
                               "township_code": ["620103001"], "joint_meeting": [True]},
                              geometry=[Point(103.77, 36.055)], crs=4326)
+    visits = gpd.GeoDataFrame({"code": ["V000001"], "unit_code": ["U001"],
+                               "date": [pd.Timestamp("2024-05-10")], "form": ["走访"],
+                               "township_code": ["620103001"]}, geometry=[None], crs=4326)
     return {"townships": towns, "communities": communities, "religious_sites": sites,
-            "workstations": stations, "activities": activities, "units": units}
+            "workstations": stations, "activities": activities, "units": units,
+            "visits": visits}
 
 
 def tiny_district() -> gpd.GeoDataFrame:
@@ -134,7 +138,7 @@ def copy_fixture(name: str, tmp_path: Path) -> Path:
 
 
 def read_layers(*names: str) -> dict[str, gpd.GeoDataFrame]:
-    """Read layers from the configured working dataset (all six when none are named)."""
+    """Read layers from the configured working dataset (all of them when none are named)."""
     from layers import LAYERS
     from storage import open_store
 

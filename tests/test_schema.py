@@ -10,10 +10,11 @@ from core.district import district_config
 from layers import LAYERS
 from layers._schema import DTYPES, strip_suffix
 
-EXPECTED = ["townships", "communities", "religious_sites", "workstations", "activities", "units"]
+EXPECTED = ["townships", "communities", "religious_sites", "workstations", "activities", "units",
+            "visits"]
 
 
-def test_registry_lists_the_six_layers_in_reference_order():
+def test_registry_lists_the_seven_layers_in_reference_order():
     assert list(LAYERS) == EXPECTED
 
 
@@ -30,7 +31,7 @@ def test_columns_are_well_formed(name):
     names = [c.name for c in schema.columns]
     assert len(names) == len(set(names))
     assert schema.id_column in names
-    assert "name" in names or name == "activities"
+    assert "name" in names or name in ("activities", "visits")
     for col in schema.columns:
         assert col.dtype in DTYPES
         assert col.label and col.label_en and col.help and col.help_en

@@ -23,6 +23,7 @@ from scripts.demo.district import load_boundary
 from scripts.demo.religious_sites import religious_sites_layer
 from scripts.demo.townships import townships_layer
 from scripts.demo.units import REAL_UNITS, RealUnit, units_layer
+from scripts.demo.visits import visits_layer
 from scripts.demo.workstations import workstations_layer
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "summary",
     "townships_layer",
     "units_layer",
+    "visits_layer",
     "workstations_layer",
     "write_demo",
 ]

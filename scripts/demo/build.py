@@ -34,6 +34,7 @@ from scripts.demo.townships import (
     townships_layer,
 )
 from scripts.demo.units import MADE_UP_UNITS, units_layer
+from scripts.demo.visits import VISIT_FORMS, visits_layer
 from scripts.demo.workstations import STATION_COUNTS, workstations_layer
 from storage.gpkg import create_dataset
 
@@ -85,6 +86,7 @@ def check_config() -> None:
         "activity_categories": set(CATEGORY_RULES), "religions": set(RELIGION_COUNTS),
         "unit_categories": set(MADE_UP_UNITS),
         "station_kinds": {"民族工作站", *STATION_COUNTS},
+        "visit_forms": set(VISIT_FORMS),
     }
     for name, values in expected.items():
         differ = values ^ set(getattr(config, name))
@@ -109,13 +111,15 @@ def build_demo(seed: int = DEFAULT_SEED) -> tuple[dict[str, gpd.GeoDataFrame], g
     check_config()
     geo = build_geography(seed)
     venues = religious_sites_layer(geo, seed)
+    units = units_layer(geo, seed)
     frames = {
         "townships": townships_layer(geo),
         "communities": communities_layer(geo),
         "religious_sites": venues,
         "workstations": workstations_layer(geo, seed),
         "activities": activities_layer(geo, venues, seed),
-        "units": units_layer(geo, seed),
+        "units": units,
+        "visits": visits_layer(units, seed),
     }
     return {name: frames[name] for name in LAYERS}, load_boundary()
 
