@@ -41,7 +41,7 @@ def test_layers_show_the_demos_rows_and_last_import(app):
     templates = [b for b in app.download_button if b.key.startswith("tpl-")]
     assert len(templates) == len(LAYERS)
     assert app.file_uploader[0].allowed_type == [
-        ".xlsx", ".csv", ".geojson", ".json", ".zip", ".gpkg", ".kml", ".kmz"]
+        ".xlsx", ".xls", ".et", ".csv", ".geojson", ".json", ".zip", ".gpkg", ".kml", ".kmz"]
 
 
 def test_a_template_is_an_excel_workbook(demo_env, tmp_path):

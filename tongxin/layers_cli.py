@@ -102,14 +102,15 @@ def _print_report(report: Report, args: argparse.Namespace, lang: str, imported,
                   outcome: Outcome | None = None) -> None:
     plan = outcome.plan if outcome else None
     refused = plan.refused if plan is not None else []
+    confirm = bool(outcome and outcome.needs_confirmation)
     if args.json:
         out = report.to_json(lang)
         if plan is not None:
-            out["ok"] = out["ok"] and plan.ok and not outcome.needs_confirmation
+            out["ok"] = out["ok"] and plan.ok and not confirm
             out["mode"] = plan.mode
             out["changes"] = plan.counts()
             out["errors"] += [i.as_dict(lang) for i in refused]
-            out["needs_confirmation"] = outcome.needs_confirmation
+            out["needs_confirmation"] = confirm
             out["dry_run"] = bool(getattr(args, "dry_run", False))
         if imported is not None:
             out["backup"] = imported.id
@@ -132,7 +133,7 @@ def _print_report(report: Report, args: argparse.Namespace, lang: str, imported,
     if not report.ok or refused:
         print(t("cli.result_invalid" if args.command == "check" else "cli.result_not_imported",
                 lang))
-    elif outcome is not None and outcome.needs_confirmation and plan is not None:
+    elif confirm and plan is not None:
         print(t("ledger.confirm_removal", lang, removed=len(plan.removed),
                 total=plan.before_count))
     elif imported is not None:
