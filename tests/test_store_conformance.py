@@ -167,3 +167,96 @@ def test_the_audit_log_keeps_what_it_is_given_in_order(store):
     actions = [entry["action"] for entry in store.audit()]
     assert actions[-2:] == ["account_add", "account_disable"]
     assert store.audit()[-1]["target"] == "li" and store.audit()[-1]["time"]
+
+
+# -- records' history, stale writes -------------------------------------------------------------
+
+from storage import RecordChange, StoreConflictError  # noqa: E402  (added with these tests)
+
+
+def _unit(code: str, **values) -> dict:
+    """A unit's plain values as the history keeps them."""
+    return {"code": code, "name": "兰州理工大学", "category": "省属高校",
+            "township_code": "620103001", "joint_meeting": True, "staff": None,
+            "visited_on": "2024-05-10", "geometry": "POINT (103.77 36.055)", **values}
+
+
+def test_history_keeps_the_changes_newest_first_by_record(store):
+    first = (RecordChange("U002", "add", None, _unit("U002")),
+             RecordChange("U001", "update", _unit("U001"), _unit("U001", staff=2500)))
+    store.replace("units", _two_units(), _record("units", 2), first)
+    second = (RecordChange("U001", "remove", _unit("U001", staff=2500), None),)
+    store.replace("units", _two_units().iloc[1:], ImportRecord("units", "", "", 1, "keeper",
+                                                               source="edit"), second)
+    entries = store.history("units")
+    assert [(e["record_id"], e["op"]) for e in entries[:1]] == [("U001", "remove")]
+    assert sorted((e["record_id"], e["op"]) for e in entries[1:]) == \
+        [("U001", "update"), ("U002", "add")]
+    assert len({e["change_set"] for e in entries[1:]}) == 1
+    assert entries[0]["change_set"] != entries[1]["change_set"]
+    newest, older = store.history("units", "U001")
+    assert (newest["op"], newest["how"], newest["user"], newest["after"]) == \
+        ("remove", "edit", "keeper", None)
+    assert newest["before"] == _unit("U001", staff=2500)
+    assert (older["op"], older["how"], older["source"], older["user"], older["layer"]) == \
+        ("update", "import", "台账.xlsx", "tester", "units")
+    assert older["before"] == _unit("U001") and older["after"] == _unit("U001", staff=2500)
+    assert all(e["time"] for e in entries)
+    [added] = store.history("units", "U002")
+    assert added["before"] is None and added["after"] == _unit("U002")
+    assert store.history("units", "U999") == [] and store.history("activities") == []
+
+
+def test_a_write_against_a_stale_version_raises_and_writes_nothing(store):
+    seen = store.version()
+    store.replace("units", _two_units(), _record("units", 2),
+                  (RecordChange("U002", "add", None, _unit("U002")),))
+    now, backups, audit = store.version(), store.backups(), store.audit()
+    history, units = store.history("units"), store.read("units")
+    change = (RecordChange("U001", "remove", _unit("U001"), None),)
+    with pytest.raises(StoreConflictError) as info:
+        store.replace("units", _two_units().iloc[1:], _record("units", 1), change,
+                      expected_version=seen)
+    assert info.value.message("zh") and info.value.message("en")
+    assert store.version() == now and store.backups() == backups and store.audit() == audit
+    assert store.history("units") == history and store.read("units").equals(units)
+    # With the version it read, the same write goes through.
+    store.replace("units", _two_units().iloc[1:], _record("units", 1), change,
+                  expected_version=now)
+    assert list(store.read("units")["code"]) == ["U002"]
+
+
+def test_a_restored_backup_keeps_the_history_since(store):
+    original = store.read("units")
+    backup = store.replace("units", _two_units(), _record("units", 2),
+                           (RecordChange("U002", "add", None, _unit("U002")),))
+    store.replace("units", _two_units().iloc[1:], _record("units", 1),
+                  (RecordChange("U001", "remove", _unit("U001"), None),))
+    history = store.history("units")
+    assert len(history) == 2
+    store.restore(backup.id, user="keeper")
+    assert list(store.read("units")["code"]) == list(original["code"])
+    # The data is the backup's; what happened since is still told.
+    assert store.history("units") == history
+    assert [e["op"] for e in store.history("units", "U001")] == ["remove"]
+
+
+def test_append_adds_rows_with_their_history_and_refuses_a_stale_version(store):
+    before = list(store.read("units")["code"])
+    seen = store.version()
+    new = _two_units().iloc[1:]  # U002
+    backup = store.append("units", new, _record("units", 1),
+                          (RecordChange("U002", "add", None, _unit("U002")),),
+                          expected_version=seen)
+    assert backup.id in {b.id for b in store.backups()}
+    assert list(store.read("units")["code"]) == [*before, "U002"]
+    [entry] = store.history("units", "U002")
+    assert (entry["op"], entry["after"], entry["how"]) == ("add", _unit("U002"), "import")
+    now, audit = store.version(), store.audit()
+    with pytest.raises(StoreConflictError):
+        store.append("units", new.assign(code="U003"), _record("units", 1),
+                     (RecordChange("U003", "add", None, _unit("U003")),),
+                     expected_version=seen)
+    assert store.version() == now and store.audit() == audit
+    assert list(store.read("units")["code"]) == [*before, "U002"]
+    assert store.history("units", "U003") == []
