@@ -270,7 +270,9 @@ def check_inside(geoms: gpd.GeoSeries, rows: np.ndarray, district: shapely.Geome
     metric_geoms = gpd.GeoSeries(values[present], crs=4326).to_crs(metric).to_numpy()
     points = shapely.get_type_id(metric_geoms) == shapely.GeometryType.POINT
     inside = np.ones(len(metric_geoms), dtype=bool)
-    inside[points] = shapely.dwithin(area, metric_geoms[points], tolerance)
+    # A point projected from wildly wrong coordinates is NaN: not within, no warning needed.
+    with np.errstate(invalid="ignore"):
+        inside[points] = shapely.dwithin(area, metric_geoms[points], tolerance)
     if not points.all():  # an outline must lie wholly within the tolerance of the district
         inside[~points] = shapely.covered_by(metric_geoms[~points],
                                              _buffered(district, metric.to_string(), tolerance))
