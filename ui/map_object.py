@@ -438,6 +438,33 @@ class Map:
         drawing = (state or {}).get("last_active_drawing") or {}
         return (drawing.get("properties") or {}).get("code")
 
+    def pick(self, key: str, height: int = MAP_HEIGHT) -> tuple[float, float] | None:
+        """Draw the finished map; return where the user last clicked on it, if anywhere.
+
+        Like :meth:`show`, but a click anywhere (not only on a township) reports back, so a
+        form can place a point by clicking.
+
+        Parameters
+        ----------
+        key : str
+            Widget key, unique on the page.
+        height : int
+            Pixels.
+
+        Returns
+        -------
+        tuple of float or None
+            ``(lat, lng)`` of the last click, in the map's coordinates (GCJ-02 when
+            :attr:`gcj`); None before any click.
+        """
+        self.page = self.folium_map.get_root().render()
+        state = st_folium(self.folium_map, height=height, use_container_width=True, key=key,
+                          returned_objects=["last_clicked"], render=False)
+        clicked = (state or {}).get("last_clicked") or {}
+        if clicked.get("lat") is None or clicked.get("lng") is None:
+            return None
+        return float(clicked["lat"]), float(clicked["lng"])
+
     def download(self, file_name: str) -> None:
         """Offer the map as a standalone HTML file that opens with no server and no internet."""
         # No rerun on click (see ui.downloads.excel_button). The page was rendered once by

@@ -11,7 +11,7 @@ import streamlit as st
 from analysis.activity import ActivitySummary
 from core import settings
 from core.i18n import t
-from ui import charts, data, downloads, escape, filters, maps
+from ui import charts, data, downloads, escape, filters, maps, record_editor
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -258,6 +258,9 @@ def render() -> None:
         _ranking(lang, act)
     if act.total:
         _trend(lang, act)
+    # Where activity is recorded as it happens: one record, checked as an import checks it.
+    with st.expander(t("edit.activity_heading", lang)):
+        record_editor.add_form("activities", lang, form_id="activities_add")
 
 
 # Streamlit runs a page as __main__; importing it (the tests) only defines its helpers.

@@ -9,8 +9,9 @@ import streamlit as st
 
 from analysis.units import STATUSES, unit_counts, unit_gaps
 from core import settings
+from core.district import district_config
 from core.i18n import t
-from ui import charts, data, downloads, escape, filters, maps
+from ui import charts, data, downloads, escape, filters, maps, record_editor, visit_charts
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -35,6 +36,10 @@ LIST_COLUMNS = {"name": "name", "category": "category", "township_name": "townsh
                 "days": "days", "liaison": "liaison", "phone": "phone", "joint_label": "joint",
                 "address": "address"}
 TOOLTIP_COLUMNS = ("name", "category", "status_label")
+# A unit's visit table columns -> catalog key of their header (units.visit_col.*).
+VISIT_COLUMNS = ("date", "form", "visitor", "topic", "outcome", "follow_up", "follow_up_due",
+                 "overdue")
+VISIT_DATE = "%Y-%m-%d"
 
 
 def _status_label(status: str, lang: str) -> str:
@@ -216,6 +221,53 @@ def _counts(lang: str, status: pd.DataFrame) -> None:
             st.dataframe(shown, hide_index=True, width="stretch")
 
 
+def _visit_table(visits: pd.DataFrame, overdue: pd.Series, lang: str) -> pd.DataFrame:
+    """Return a unit's ``visits`` newest first as the page shows them, headers translated.
+
+    ``overdue`` gives the days past due of the visits whose follow-up is overdue (index
+    visit code); the others' cell stays empty.
+    """
+    rows = visits.sort_values(["date", "code"], ascending=False, kind="stable")
+
+    def day(value: object) -> str:
+        return "" if pd.isna(value) else pd.Timestamp(value).strftime(VISIT_DATE)
+
+    late = rows["code"].astype(str).map(overdue)
+    frame = pd.DataFrame({
+        "date": [day(d) for d in rows["date"]], "form": rows["form"],
+        "visitor": rows["visitor"], "topic": rows["topic"], "outcome": rows["outcome"],
+        "follow_up": rows["follow_up"], "follow_up_due": [day(d) for d in rows["follow_up_due"]],
+        "overdue": ["" if pd.isna(n) else t("analysis.overdue_days", lang, days=int(n))
+                    for n in late]})
+    # Missing values read as a dash, not "None".
+    frame = frame.astype(object).where(frame.notna() & frame.ne(""), "—")
+    return frame.rename(columns={c: t(f"units.visit_col.{c}", lang) for c in VISIT_COLUMNS})
+
+
+def _visits(lang: str, f: filters.Filters, status: pd.DataFrame) -> None:
+    """Draw one chosen unit's visits: their timeline and their table, newest first."""
+    st.subheader(t("units.visits", lang))
+    visits = data.layer("visits")
+    codes = [str(c) for c in status.index]
+    names = status["name"].astype(str)
+    # Open on the unit visited most recently, so the section shows a timeline at once.
+    dated = visits[visits["unit_code"].astype(str).isin(codes)].sort_values("date")
+    latest = str(dated["unit_code"].iloc[-1]) if len(dated) else codes[0]
+    code = st.selectbox(t("units.visit_unit", lang), codes, index=codes.index(latest),
+                        format_func=lambda c: names.get(c, c), key="units_visit_unit")
+    rows = visits[visits["unit_code"].astype(str) == code]
+    if rows.empty:
+        st.info(t("units.no_visits", lang))
+        return
+    charts.show(visit_charts.visit_timeline(rows, district_config().visit_forms, lang),
+                key="units_visit_chart")
+    late = data.follow_ups(f.as_of)
+    overdue = pd.Series(late["overdue_days"].to_numpy(), index=late["code"].astype(str))
+    st.dataframe(_visit_table(rows, overdue, lang), hide_index=True, width="stretch")
+    st.caption(t("units.visits_caption", lang, day=f.as_of.strftime(VISIT_DATE),
+                 n=len(rows)))
+
+
 def render() -> None:
     """Draw the stationed-units page from the sidebar's filters."""
     lang = current_lang()
@@ -235,6 +287,16 @@ def render() -> None:
         return
     _gaps(lang, status, table)
     _counts(lang, status)
+    _visits(lang, f, status)
+    # Record a visit where its timeline is read: to the unit chosen above unless another is.
+    with st.expander(t("edit.visit_heading", lang)):
+        codes, names = [str(c) for c in status.index], status["name"].astype(str)
+        above = str(st.session_state.get("units_visit_unit", codes[0]))
+        unit = st.selectbox(t("edit.visit_unit", lang), codes, key="units_visit_add_unit",
+                            index=codes.index(above) if above in codes else 0,
+                            format_func=lambda c: names.get(c, c))
+        record_editor.add_form("visits", lang, form_id="units_visit_add",
+                               fixed={"unit_code": unit})
 
 
 # Streamlit runs a page as __main__; importing it (the tests) only defines its helpers.
