@@ -20,6 +20,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from layers import LAYERS
 from tests.browser import LOCAL_PREFIXES, MAP_FRAME, map_painted, streamlit_server
 from tests.conftest import DATA, ROOT
 
@@ -35,7 +36,8 @@ HOSTILE_COLUMNS = {"townships": ["名称"], "communities": ["名称"],
                    "religious_sites": ["名称", "地址", "联系人"],
                    "workstations": ["名称", "地址", "联系人"],
                    "activities": ["活动名称", "活动地点", "组织单位"],
-                   "units": ["名称", "地址", "联络人"]}
+                   "units": ["名称", "地址", "联络人"],
+                   "visits": ["走访人", "走访事项", "成效", "后续事项"]}
 # The township codes whose names carry markup plotly or markdown would read.
 MARKUP_TOWNS = "620103100,620103101,620103102,620103103"
 
@@ -309,8 +311,8 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(server, browse
         assert risky, f"the Excel downloads of /{path} hold no hostile name"
     if PAGES[path]:
         assert any(f.suffix == ".html" for f in files)
-    if path == "data":  # six templates and the check report
-        assert len([f for f in files if f.suffix == ".xlsx"]) == 7, files
+    if path == "data":  # a template per layer and the check report
+        assert len([f for f in files if f.suffix == ".xlsx"]) == len(LAYERS) + 1, files
 
 
 def _upload_hostile_file(watched: Watched, folder: Path) -> None:
