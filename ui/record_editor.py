@@ -13,7 +13,6 @@ controls disabled, with the reason.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -34,6 +33,7 @@ from ledger.records import GEOMETRY, differing, same
 from ledger.summary import field_label, record_label, shown
 from ui import auth, data, record_form
 from ui.escape import markdown_literal
+from ui.words import layer_label, local_time
 
 PERMISSION = "import"  # changing a record is importing one: the same accounts may do it
 # Session-state keys of the section's widgets and of what it keeps between runs.
@@ -45,7 +45,6 @@ MATCHES_SHOWN = 20  # the table of matches: enough to recognise the one meant
 PICK_MAX = 200  # records offered to choose from; more words narrow a search further
 HISTORY_SHOWN = 50
 WKT_SHOWN = 80  # an outline's WKT is cut to this in the conflict table
-TIME = "%Y-%m-%d %H:%M:%S"
 DIFFERS_STYLE = "background-color: #fdebd0; font-weight: 600"
 # How a history entry came about and what it did, as the catalog words them; others as stored.
 _KNOWN = frozenset({"edit.how.import", "edit.how.edit", "edit.how.restore", "edit.op.add",
@@ -57,18 +56,6 @@ def form_id(layer: str) -> str:
     return f"edit-{layer}"
 
 
-def _label(layer: str, lang: str) -> str:
-    schema = LAYERS[layer]
-    return schema.label if lang == "zh" else schema.label_en
-
-
-def _when(text: object) -> str:
-    """Return a stored ISO time as the server's local time, to the second."""
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return str(text)
-    return (moment.astimezone() if moment.tzinfo else moment).strftime(TIME)
 
 
 def record_table(layer: str, lang: str) -> pd.DataFrame:
@@ -204,7 +191,7 @@ def history_table(schema: LayerSchema, entries: list[dict], lang: str) -> pd.Dat
         text = str(value or "")
         return t(f"{prefix}.{text}", lang) if f"{prefix}.{text}" in _KNOWN else text
 
-    rows = [{t("edit.col_time", lang): _when(e.get("time")),
+    rows = [{t("edit.col_time", lang): local_time(e.get("time")),
              t("edit.col_user", lang): str(e.get("user") or ""),
              t("edit.col_how", lang): word("edit.how", e.get("how")),
              t("edit.col_op", lang): word("edit.op", e.get("op")),
@@ -243,7 +230,7 @@ def render(lang: str) -> None:
     allowed = auth.can(PERMISSION)
     left, right = st.columns([1, 2])
     layer = left.selectbox(t("edit.layer", lang), list(LAYERS), key=LAYER_KEY,
-                           format_func=lambda n: _label(n, lang))
+                           format_func=lambda n: layer_label(n, lang))
     query = right.text_input(t("edit.search", lang), key=QUERY_KEY,
                              placeholder=t("edit.search_placeholder", lang))
     table = record_table(layer, lang)
@@ -310,7 +297,7 @@ def _record(layer: str, opened: dict, lang: str, allowed: bool) -> None:
     schema = LAYERS[layer]
     record_id, original = opened["id"], opened["original"]
     if record_id is None:
-        st.markdown(f"**{t('edit.adding', lang, layer=_label(layer, lang))}**")
+        st.markdown(f"**{t('edit.adding', lang, layer=layer_label(layer, lang))}**")
     else:
         st.markdown("**" + t("edit.editing", lang,
                              record=markdown_literal(record_label(schema, original))) + "**")
@@ -387,7 +374,7 @@ def _settle(layer: str, record_id: str | None, action: str, lang: str, retry: di
     elif action == "restore":
         _say("success", t("edit.restored", lang, record=label))
     elif record_id is None:
-        _say("success", t("edit.added", lang, record=label, layer=_label(layer, lang)))
+        _say("success", t("edit.added", lang, record=label, layer=layer_label(layer, lang)))
     else:
         _say("success", t("edit.saved", lang, record=label,
                           changes=markdown_literal(change_text(schema, result.changed, lang))))
@@ -403,7 +390,7 @@ def _conflict(layer: str, state: dict, lang: str, allowed: bool) -> None:
     conflict: Conflict = state["conflict"]
     if conflict.user:
         st.warning(t("ledger.conflict", lang, user=markdown_literal(conflict.user),
-                     time=markdown_literal(_when(conflict.time))))
+                     time=markdown_literal(local_time(conflict.time))))
     else:
         st.warning(t("ledger.conflict_unknown", lang))
     table = conflict_table(schema, conflict, lang)
@@ -470,7 +457,7 @@ def _history(layer: str, record_id: str, original: dict | None, lang: str,
 
     def option(i: int) -> str:
         entry = entries[i]
-        who = {"time": _when(entry.get("time")), "user": entry.get("user") or ""}
+        who = {"time": local_time(entry.get("time")), "user": entry.get("user") or ""}
         if entry.get("op") == "remove":
             return t("edit.restore_option_removed", lang, **who)
         op = f"edit.op.{entry.get('op')}"
@@ -528,7 +515,7 @@ def add_form(layer: str, lang: str, *, form_id: str,
     record_form.reset(form_id)
     st.session_state[news] = [
         ("success", t("edit.added", lang, record=markdown_literal(record_label(schema, added)),
-                      layer=_label(layer, lang))),
+                      layer=layer_label(layer, lang))),
         *(("warning", t("edit.warning", lang, message=record_form.issue_text(w, lang)))
           for w in (result.report.warnings if result.report else []))]
     st.rerun()

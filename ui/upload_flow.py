@@ -28,6 +28,7 @@ from ledger import ON_DUPLICATE, Outcome, Plan, importer
 from ledger.summary import field_label, shown
 from ui import auth, data, downloads
 from ui.escape import markdown_literal
+from ui.words import layer_label
 
 # What a data keeper exports; a Shapefile is several files, so it comes zipped.
 UPLOAD_TYPES = ["xlsx", "xls", "et", "csv", "geojson", "json", "zip", "gpkg", "kml", "kmz"]
@@ -57,10 +58,6 @@ REPORT_FILE = "检查报告.xlsx"
 REFUSED_FILE = "拒绝导入的行.xlsx"
 KINDS = ("added", "updated", "removed", "unchanged")
 
-
-def _label(layer: str, lang: str) -> str:
-    schema = LAYERS[layer]
-    return schema.label if lang == "zh" else schema.label_en
 
 
 # --- the file: size, name, a private temporary copy -----------------------------------------
@@ -364,7 +361,7 @@ def section(lang: str) -> None:
         _say_done(lang, st.session_state.pop(DONE_KEY))
     left, right = st.columns(2)
     layer = left.selectbox(t("data.upload_layer", lang), list(LAYERS), key="data_layer",
-                           format_func=lambda n: _label(n, lang), on_change=_forget)
+                           format_func=lambda n: layer_label(n, lang), on_change=_forget)
     crs = right.selectbox(t("data.upload_crs", lang), list(CRS_CHOICES), key="data_crs",
                           format_func=lambda c: t(CRS_CHOICES[c], lang), on_change=_forget,
                           help=t("data.crs_help", lang))
@@ -430,7 +427,7 @@ def _issues(lang: str, table: pd.DataFrame, file_name: str) -> None:
 
 def _report(lang: str, report: Report) -> bool:
     """Draw the check report; return whether the file passed."""
-    layer = _label(report.layer, lang)
+    layer = layer_label(report.layer, lang)
     # Alerts and captions read markdown: a file's name (and its CRS's) is shown as written.
     counts = {"file": markdown_literal(report.file_name), "rows": report.rows, "layer": layer,
               "errors": len(report.errors), "warnings": len(report.warnings)}
@@ -496,11 +493,11 @@ def _import_controls(lang: str, entry: dict, plan: Plan) -> None:
     allowed = auth.can("import")
     confirmed = True
     if plan.removes_most():
-        st.warning(t("data.confirm_removal", lang, layer=_label(entry["layer"], lang),
+        st.warning(t("data.confirm_removal", lang, layer=layer_label(entry["layer"], lang),
                      removed=len(plan.removed), total=plan.before_count))
         confirmed = st.checkbox(t("data.confirm_checkbox", lang, count=len(plan.removed)),
                                 key=CONFIRM_KEY, disabled=not allowed)
-    clicked = st.button(t("data.import_button", lang, layer=_label(entry["layer"], lang)),
+    clicked = st.button(t("data.import_button", lang, layer=layer_label(entry["layer"], lang)),
                         type="primary", key="data_import", disabled=not (allowed and confirmed))
     if not allowed:
         st.caption(t("data.import_blocked", lang))
@@ -558,7 +555,7 @@ def _same_change(counts: Mapping[str, int], previewed: Mapping[str, int]) -> boo
 
 def _say_done(lang: str, done: dict) -> None:
     counts = {k: done["counts"][k] for k in ("added", "updated", "removed")}
-    text = t("data.import_done", lang, layer=_label(done["layer"], lang),
+    text = t("data.import_done", lang, layer=layer_label(done["layer"], lang),
              mode=t(f"data.mode.{done['mode']}", lang), file=markdown_literal(done["file"]),
              backup=done["backup"], **counts)
     if done["previewed"] is not None:

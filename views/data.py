@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import cast
 
@@ -22,11 +21,11 @@ from layers.template import write_template
 from ui import auth, data, record_editor, upload_flow
 from ui.escape import markdown_literal
 from ui.sidebar import current_lang
+from ui.words import layer_label, local_time
 
 AUDIT_SHOWN = 20  # the latest entries answer "who changed what lately"; the file keeps all
 MB = 1024 * 1024
 TEMPLATES_PER_ROW = 3
-TIME = "%Y-%m-%d %H:%M:%S"
 DONE_KEY = "data_done"  # session state: the message said after a restore's rerun
 # Each has data.action.* and data.audit_*. "restore_record" is an audit entry whose action is
 # "restore" and which names a layer: one record restored from its history (ledger.edit), not a
@@ -38,18 +37,6 @@ AUDIT_COUNTS = ("add", "update", "remove")  # records a change set added, update
 EDIT_REASON = "edit-"
 
 
-def _label(layer: str, lang: str) -> str:
-    schema = LAYERS[layer]
-    return schema.label if lang == "zh" else schema.label_en
-
-
-def _when(text: object) -> str:
-    """Return a stored ISO time as the server's local time, to the second."""
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return str(text)
-    return (moment.astimezone() if moment.tzinfo else moment).strftime(TIME)
 
 
 def _layers(lang: str) -> None:
@@ -59,9 +46,10 @@ def _layers(lang: str) -> None:
     for name in LAYERS:
         last = imports.get(name, {})
         source = str(last.get("source", ""))
-        rows.append({t("data.col_layer", lang): _label(name, lang),
+        when = local_time(last["imported_at"]) if last else ""
+        rows.append({t("data.col_layer", lang): layer_label(name, lang),
                      t("data.col_rows", lang): len(data.layer(name)),
-                     t("data.col_imported_at", lang): _when(last["imported_at"]) if last else "",
+                     t("data.col_imported_at", lang): when,
                      t("data.col_file", lang): last.get("file_name", ""),
                      t("data.col_user", lang): last.get("user", ""),
                      t("data.col_source", lang): t(f"data.source.{source}", lang)
@@ -82,7 +70,7 @@ def _templates(lang: str) -> None:
              for cell in st.columns(TEMPLATES_PER_ROW)]
     for cell, name in zip(cells, LAYERS, strict=False):
         # Built on click only: six workbooks on every run would slow the page for nothing.
-        cell.download_button(t("data.template_button", lang, layer=_label(name, lang)),
+        cell.download_button(t("data.template_button", lang, layer=layer_label(name, lang)),
                              functools.partial(_template_bytes, name), key=f"tpl-{name}",
                              width="stretch", on_click="ignore",
                              file_name=f"{LAYERS[name].label}模板.xlsx",
@@ -99,10 +87,10 @@ def _done(key: str, **params: object) -> None:
 
 def _backup_reason(reason: str, lang: str) -> str:
     if reason in LAYERS:  # a backup taken before importing that layer
-        return t("data.reason.import", lang, layer=_label(reason, lang))
+        return t("data.reason.import", lang, layer=layer_label(reason, lang))
     edited = reason.removeprefix(EDIT_REASON)
     if reason.startswith(EDIT_REASON) and edited in LAYERS:
-        return t("data.reason.edit", lang, layer=_label(edited, lang))
+        return t("data.reason.edit", lang, layer=layer_label(edited, lang))
     return t("data.reason.restore", lang) if reason == "restore" else reason
 
 
@@ -113,12 +101,12 @@ def _backups(lang: str) -> None:
         st.caption(t("data.no_backups", lang))
         return
     st.dataframe(pd.DataFrame([{
-        t("data.col_backup", lang): b.id, t("data.col_created", lang): _when(b.created),
+        t("data.col_backup", lang): b.id, t("data.col_created", lang): local_time(b.created),
         t("data.col_size", lang): round(b.size / MB, 1),
         t("data.col_reason", lang): _backup_reason(b.reason, lang)} for b in backups]),
         hide_index=True)
     allowed = auth.can("restore")
-    labels = {b.id: f"{_when(b.created)} · {_backup_reason(b.reason, lang)}" for b in backups}
+    labels = {b.id: f"{local_time(b.created)} · {_backup_reason(b.reason, lang)}" for b in backups}
     # Streamlit also formats a stale session value (a backup gone since): .get gives None, no
     # option's label, and the choice resets. Its stubs want a str every time.
     chosen = st.selectbox(t("data.restore_choose", lang), list(labels), key="data_backup",
@@ -168,12 +156,12 @@ def audit_frame(entries: list[dict], lang: str) -> pd.DataFrame:
     for e in entries:
         action, layer = _audit_kind(e), e.get("layer")
         # str.format ignores the parameters a message does not name.
-        params = {"layer": _label(layer, lang) if layer in LAYERS else layer,
+        params = {"layer": layer_label(layer, lang) if layer in LAYERS else layer,
                   "rows": e.get("rows"), "file": e.get("file"), "backup": e.get("backup"),
                   "saved": e.get("saved_as"), "source": e.get("from"),
                   "changes": _audit_changes(e, lang)}
         known = action in AUDIT_ACTIONS
-        rows.append({"time": _when(e.get("time", "")), "user": e.get("user", ""),
+        rows.append({"time": local_time(e.get("time", "")), "user": e.get("user", ""),
                      "action": t(f"data.action.{action}", lang) if known else action,
                      "detail": t(f"data.audit_{action}", lang, **params) if known else ""})
     return pd.DataFrame(rows, columns=["time", "action", "user", "detail"])
@@ -197,7 +185,7 @@ def render() -> None:
     if DONE_KEY in st.session_state:
         key, params = st.session_state.pop(DONE_KEY)
         if "layer" in params:
-            params = {**params, "layer": _label(params["layer"], lang)}
+            params = {**params, "layer": layer_label(params["layer"], lang)}
         # Read as markdown: the file's name is shown as written.
         st.success(t(key, lang, **{k: markdown_literal(v) if isinstance(v, str) else v
                                    for k, v in params.items()}))
