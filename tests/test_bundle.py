@@ -137,13 +137,15 @@ def test_offline_install_serves_imports_and_upgrades_with_the_data_unchanged(unp
           sleep 1
         done
         kill $server; wait $server || true
-        {prefix}/bin/tongxin layers import units {ledger} --json > {tmp_path}/import.json
+        {prefix}/bin/tongxin layers import units {ledger} --mode append --json > {tmp_path}/import.json
         {prefix}/bin/tongxin layers status --json > {tmp_path}/status.json
     """, unpacked)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "完成 Done" in first.stdout and "systemctl enable --now tongxin" in first.stdout
     assert (tmp_path / "health").read_text() == "ok"
-    assert json.loads((tmp_path / "import.json").read_text())["ok"] is True
+    imported = json.loads((tmp_path / "import.json").read_text())
+    assert imported["ok"] is True and imported["written"] is True
+    assert imported["changes"] == {"added": 2, "updated": 0, "removed": 0, "unchanged": 0}
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["data"] == str(prefix / "data" / "tongxin.gpkg")
     assert {row["layer"]: row["file"] for row in status["layers"]}["units"] == "units.csv"
