@@ -50,7 +50,7 @@ class Outcome:
 
 
 def check(layer: str, path: str | Path, *, crs: str | None = None, part: str | None = None,
-          store: Store | None = None) -> Report:
+          store: Store | None = None, context: Context | None = None) -> Report:
     """Validate a file for ``layer`` against the working dataset, changing nothing.
 
     Parameters
@@ -65,6 +65,8 @@ def check(layer: str, path: str | Path, *, crs: str | None = None, part: str | N
         Sheet or layer to read.
     store : Store, optional
         The working dataset; the configured one when omitted.
+    context : Context, optional
+        The dataset's reference data, when the caller has it already (it plans next).
 
     Returns
     -------
@@ -74,8 +76,8 @@ def check(layer: str, path: str | Path, *, crs: str | None = None, part: str | N
     if layer not in LAYERS:
         msg = f"unknown layer {layer!r}; one of {', '.join(LAYERS)}"
         raise KeyError(msg)
-    store = store or open_store()
-    return validate_file(layer, path, Context.from_store(store), crs=crs, part=part)
+    context = context or Context.from_store(store or open_store())
+    return validate_file(layer, path, context, crs=crs, part=part)
 
 
 def preview(layer: str, path: str | Path, *, mode: str = "replace",
@@ -107,7 +109,7 @@ def preview(layer: str, path: str | Path, *, mode: str = "replace",
     """
     store = store or open_store()
     context = Context.from_store(store)
-    report = validate_file(layer, path, context, crs=crs, part=part)
+    report = check(layer, path, crs=crs, part=part, store=store, context=context)
     return _plan(layer, report, store, context, mode, on_duplicate, scope)
 
 
@@ -138,7 +140,7 @@ def apply_import(layer: str, path: str | Path, *, mode: str = "replace",
     """
     store = store or open_store()
     context = Context.from_store(store)
-    report = validate_file(layer, path, context, crs=crs, part=part)
+    report = check(layer, path, crs=crs, part=part, store=store, context=context)
     schema = LAYERS[layer]
     for _ in range(_ATTEMPTS):
         version = store.version()

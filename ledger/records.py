@@ -19,6 +19,8 @@ from layers import LayerSchema
 
 GEOMETRY = "geometry"
 _DECIMALS = 7
+# Numbers and booleans as the plain Python values JSON keeps (not numpy's or pandas' scalars).
+_PYTHON_TYPES = {"int": int, "float": float, "bool": bool}
 
 
 def values_of(schema: LayerSchema, frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -96,14 +98,9 @@ def _plain(values: pd.Series, dtype: str) -> pd.Series:
     if dtype == "date":
         text = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d")
         plain = text.astype(object)
-    elif dtype == "int":
-        plain = pd.Series([None if m else int(v) for v, m in zip(values, missing, strict=True)],
-                          index=values.index, dtype=object)
-    elif dtype == "float":
-        plain = pd.Series([None if m else float(v) for v, m in zip(values, missing, strict=True)],
-                          index=values.index, dtype=object)
-    elif dtype == "bool":
-        plain = pd.Series([None if m else bool(v) for v, m in zip(values, missing, strict=True)],
+    elif dtype in _PYTHON_TYPES:
+        cast = _PYTHON_TYPES[dtype]
+        plain = pd.Series([None if m else cast(v) for v, m in zip(values, missing, strict=True)],
                           index=values.index, dtype=object)
     else:
         plain = values.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)

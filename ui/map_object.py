@@ -429,13 +429,7 @@ class Map:
         str or None
             The clicked township's code.
         """
-        # The page as HTML, kept for the download: st_folium renames the map's parts as it
-        # sends them, and a map rendered after that holds a second, broken copy of itself.
-        # st_folium's own first pass (render=True) would make this same HTML and throw it away.
-        self.page = self.folium_map.get_root().render()
-        state = st_folium(self.folium_map, height=height, use_container_width=True, key=key,
-                          returned_objects=["last_active_drawing"], render=False)
-        drawing = (state or {}).get("last_active_drawing") or {}
+        drawing = self._draw(key, height, "last_active_drawing")
         return (drawing.get("properties") or {}).get("code")
 
     def pick(self, key: str, height: int = MAP_HEIGHT) -> tuple[float, float] | None:
@@ -457,13 +451,20 @@ class Map:
             ``(lat, lng)`` of the last click, in the map's coordinates (GCJ-02 when
             :attr:`gcj`); None before any click.
         """
-        self.page = self.folium_map.get_root().render()
-        state = st_folium(self.folium_map, height=height, use_container_width=True, key=key,
-                          returned_objects=["last_clicked"], render=False)
-        clicked = (state or {}).get("last_clicked") or {}
+        clicked = self._draw(key, height, "last_clicked")
         if clicked.get("lat") is None or clicked.get("lng") is None:
             return None
         return float(clicked["lat"]), float(clicked["lng"])
+
+    def _draw(self, key: str, height: int, returned: str) -> dict:
+        """Send the map to the browser; return what it reports back as ``returned``."""
+        # The page as HTML, kept for the download: st_folium renames the map's parts as it
+        # sends them, and a map rendered after that holds a second, broken copy of itself.
+        # st_folium's own first pass (render=True) would make this same HTML and throw it away.
+        self.page = self.folium_map.get_root().render()
+        state = st_folium(self.folium_map, height=height, use_container_width=True, key=key,
+                          returned_objects=[returned], render=False)
+        return (state or {}).get(returned) or {}
 
     def download(self, file_name: str) -> None:
         """Offer the map as a standalone HTML file that opens with no server and no internet."""
