@@ -21,6 +21,7 @@ PAGES = [
     ("views/units.py", "nav.units", "units", "browse"),
     ("views/sites.py", "nav.sites", "sites", "browse"),
     ("views/scorecard.py", "nav.scorecard", "scorecard", "browse"),
+    ("views/report.py", "nav.report", "report", "browse"),
     ("views/data.py", "nav.data", "data", "browse"),
     ("views/briefing.py", "nav.briefing", "briefing", "briefing"),
 ]

@@ -40,6 +40,8 @@ SUPERVISION_COLUMNS: tuple[str, ...] = ("township_code", "township_name", "kind"
 """Columns of :func:`supervision_list`."""
 
 _DATE = "datetime64[ms]"
+# How far back the supervision list looks from its day (see supervision_period).
+SUPERVISION_LOOKBACK = pd.DateOffset(years=1)
 _LAPSED = ("never", "overdue")
 
 
@@ -400,6 +402,16 @@ def scorecard(inputs: ScoreInputs, rubric: Rubric) -> pd.DataFrame:
     table["score"] = score
     table["rank"] = score.rank(ascending=False, method="min").astype(int)
     return table.sort_values("rank", kind="stable")
+
+
+def supervision_period(as_of: pd.Timestamp) -> Period:
+    """Return the year ending on ``as_of`` that the supervision list is computed over.
+
+    The list looks back one year from its day: the activity gap limit (``activity_gap_days``,
+    365 by default) needs the year's activity to date each category's last.
+    """
+    day = pd.Timestamp(as_of).normalize()
+    return Period.between(day - SUPERVISION_LOOKBACK + pd.Timedelta(days=1), day)
 
 
 def supervision_list(inputs: ScoreInputs, as_of: pd.Timestamp, gap_days: int | None = None,

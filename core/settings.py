@@ -168,6 +168,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Most townships a chart draws as rows (the activity matrix, the score bars); with "
             "more, it shows those most in need of attention and says so. Excel has them all.",
             positive()),
+    Setting("report_rows_max", 60,
+            "Most rows a table of the Word report lists (unit gaps, scorecard, supervision, "
+            "the activity matrix); with more, it lists the most urgent and says where the full "
+            "list is (the page's Excel download).",
+            positive()),
     Setting("briefing_seconds", 30,
             "How long the briefing screen shows each view before rotating (the URL parameter "
             "?interval= overrides it).",

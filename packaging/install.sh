@@ -172,6 +172,16 @@ done
 
 say ""
 say "完成 Done. Tongxin $VERSION 已安装到 installed in $PREFIX"
+# Map pictures and the report need a font with Chinese; a PDF of the report needs LibreOffice.
+# Neither stops the install: the dashboard runs without them and says what is missing.
+if ! fc-list 2>/dev/null | grep -Eqi "cjk|wenquanyi|yahei|simhei|source han|sarasa"; then
+  say "提示 Note: 未找到中文字体，地图图片和汇报材料无法生成。请安装 fonts-noto-cjk（麒麟/统信/Debian 软件源均有）。"
+  say "           No font with Chinese was found: map pictures and the report need one. Install fonts-noto-cjk."
+fi
+if ! command -v soffice >/dev/null 2>&1 && ! command -v libreoffice >/dev/null 2>&1; then
+  say "提示 Note: 未安装 LibreOffice，汇报材料只提供 Word 文件；如需 PDF，请安装 libreoffice-writer-nogui。"
+  say "           LibreOffice is not installed: the report is offered as Word only; for PDF install libreoffice-writer-nogui."
+fi
 say "下一步 Next steps:"
 say "  1. 检查设置 Check the settings:        $PREFIX/etc/tongxin.env"
 say "  2. 安装服务 Install the service:       cp $PREFIX/etc/tongxin.service /etc/systemd/system/"

@@ -47,9 +47,9 @@ PLATFORM_TAGS = {
 }
 # What the dashboard needs at run time; tests, benchmarks and the demo builder stay behind.
 APP_PATHS = ("dashboard.py", ".streamlit/config.toml", "core", "layers", "storage", "auth",
-             "analysis", "ledger", "ui", "views", "tongxin", "static", "data/district.toml",
-             "data/rubric.toml", "data/demo", "data/README.md", "pyproject.toml",
-             "requirements.lock", "README.md")
+             "analysis", "ledger", "cartography", "reports", "ui", "views", "tongxin", "static",
+             "data/district.toml", "data/rubric.toml", "data/demo", "data/README.md",
+             "pyproject.toml", "requirements.lock", "README.md")
 PACKAGING = ROOT / "packaging"
 # Wheels whose metadata names no licence; what their source repository's LICENSE file says.
 LICENCE_OVERRIDES = {"streamlit-folium": "MIT"}

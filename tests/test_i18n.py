@@ -11,7 +11,8 @@ import pytest
 from core.i18n import LANGUAGES, catalog, t
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [p for d in ("core", "layers", "storage", "ui", "views") for p in (ROOT / d).rglob("*.py")]
+PACKAGES = ("core", "layers", "storage", "analysis", "cartography", "reports", "ui", "views")
+SOURCES = [p for d in PACKAGES for p in (ROOT / d).rglob("*.py")]
 SOURCES.append(ROOT / "dashboard.py")
 # Keys appear as the first string argument of t(), Issue(), TongxinError subclasses, or in
 # (key, params) warning tuples.

@@ -54,7 +54,7 @@ def test_tables_list_every_venue_and_the_uncovered_one(app):
     assert len(uncovered) == 1
     assert uncovered["所属乡镇(街道)"].iloc[0] == "阿干镇"
     assert uncovered["最近站点"].notna().all()
-    assert len(app.get("download_button")) == 3  # two lists and the map
+    assert len(app.get("download_button")) == 4  # two lists and the map (HTML and PNG)
 
 
 def test_the_township_filter_changes_the_counts(app):

@@ -22,7 +22,18 @@ LOCAL_FILES = {
     "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
     "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
     "leaflet-heat.js": "leaflet.heat/leaflet_heat.min.js",
+    # The map tools (ui.map_tools); folium's own plugins use the same names.
+    "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
+    "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
+    "leaflet_measure_js": "leaflet-measure/leaflet-measure.js",
+    "leaflet_measure_cn_js": "leaflet-measure/leaflet-measure.cn.js",
+    "leaflet_measure_css": "leaflet-measure/leaflet-measure.css",
+    "Leaflet.Search.js": "leaflet-search/dist/leaflet-search.min.js",
+    "Leaflet.Search.css": "leaflet-search/dist/leaflet-search.min.css",
 }
+# Images a vendored stylesheet may point at, by suffix: inlined into a downloaded map.
+IMAGE_TYPES = {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml"}
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 # What folium adds by default but these maps never use (Bootstrap, jQuery, icon fonts).
 UNUSED = {"jquery", "bootstrap", "bootstrap_css", "bootstrap_theme_css", "glyphicons_css",
           "awesome_markers", "awesome_markers_css", "awesome_markers_font_css",
@@ -73,24 +84,29 @@ def _walk(element: Element):
         yield from _walk(child)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _file_text(relative: str) -> str:
     return (VENDOR_DIR / relative).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _css_with_inline_images(relative: str) -> str:
+    # Each image the stylesheet names beside or below it ("images/x.png", "../images/x.gif",
+    # "icon.svg") becomes a data: URL; anything else (already data:, outside static/vendor,
+    # absent) stays as written, and a missing icon then shows as an empty button.
     css = _file_text(relative)
     folder = (VENDOR_DIR / relative).parent
 
     def inline(match: re.Match) -> str:
-        image = folder / match.group(1)
-        if not image.is_file():
+        image = (folder / match.group(2)).resolve()
+        kind = IMAGE_TYPES.get(image.suffix.lower())
+        if kind is None or not image.is_relative_to(VENDOR_DIR.resolve()) or \
+                not image.is_file():
             return match.group(0)
         data = base64.b64encode(image.read_bytes()).decode()
-        return f"url(data:image/png;base64,{data})"
+        return f"url(data:{kind};base64,{data})"
 
-    return re.sub(r"url\((images/[^)]+\.png)\)", inline, css)
+    return _CSS_URL.sub(inline, css)
 
 
 def standalone_html(fmap: folium.Map) -> str:

@@ -110,7 +110,7 @@ def coverage_map(screen: Screen) -> Map:
     rates = cov.townships["minority_rate"] * 100
     fmap.add_townships(towns, {"name": t("map.name", lang)}, values=rates,
                        legend_title=t("briefing.legend_rate", lang))
-    return fmap.finish()
+    return fmap.finish(tools=False)
 
 
 def activity_view(screen: Screen) -> None:

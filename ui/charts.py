@@ -6,6 +6,8 @@ from data are escaped with :func:`ui.escape.label`.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -16,6 +18,11 @@ from ui.maps import PALETTE
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# The camera button saves a PNG this many pixels wide, twice over (scale): 2,400 pixels fill
+# the 156 mm text width of an A4 page at about 390 dpi, sharp in print and in a slide.
+PRINT_WIDTH_PX, PRINT_SCALE = 1200, 2
+# Characters no file name may hold on Windows (where most reports are written), nor a path.
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def styled(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
@@ -26,9 +33,58 @@ def styled(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Fi
     return fig
 
 
-def show(fig: go.Figure, key: str) -> None:
-    """Draw a chart full width (plotly.js comes with Streamlit: no CDN)."""
-    st.plotly_chart(fig, width="stretch", config=CONFIG, key=key)
+def file_name(name: str) -> str:
+    """Return ``name`` as a file name (without extension) a chart's PNG can be saved under.
+
+    Parameters
+    ----------
+    name : str
+        What the chart shows, in the user's language ("各乡镇(街道)活动矩阵").
+
+    Returns
+    -------
+    str
+        The name without characters Windows forbids, stripped; ``"chart"`` if nothing is left.
+    """
+    cleaned = _NOT_IN_NAMES.sub("_", name).strip(" ._")
+    return cleaned[:80] or "chart"
+
+
+def image_config(fig: go.Figure, name: str | None = None) -> dict:
+    """Return the chart's plotly config: its camera button saves a print-scale PNG named ``name``.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The chart (its height is kept; its title names the file when ``name`` is omitted).
+    name : str, optional
+        The file's name, e.g. the heading above the chart.
+
+    Returns
+    -------
+    dict
+        :data:`CONFIG` plus ``toImageButtonOptions``.
+    """
+    title = fig.layout.title.text if fig.layout.title else None
+    height = fig.layout.height or 450
+    return {**CONFIG, "toImageButtonOptions": {
+        "format": "png", "filename": file_name(name or title or "chart"),
+        "width": PRINT_WIDTH_PX, "height": int(height), "scale": PRINT_SCALE}}
+
+
+def show(fig: go.Figure, key: str, name: str | None = None) -> None:
+    """Draw a chart full width (plotly.js comes with Streamlit: no CDN).
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The chart.
+    key : str
+        Widget key.
+    name : str, optional
+        What the chart is called, for the PNG its camera button saves (default: its title).
+    """
+    st.plotly_chart(fig, width="stretch", config=image_config(fig, name), key=key)
 
 
 def rows_to_draw(need: pd.Series, largest: bool) -> pd.Index:

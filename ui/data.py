@@ -23,7 +23,9 @@ from analysis.siting import SitingProposal, propose_stations
 from analysis.units import unit_status
 from analysis.visits import overdue_follow_ups
 from core import settings
+from core.lang import lang_or_default
 from storage import Store, open_store
+from ui import map_tools
 from ui.geometry import pixel_metres, simplify_for_display
 from ui.maps import DISTRICT_STYLE
 
@@ -34,6 +36,7 @@ _OUTLINE = "townships"
 _COVERAGE = ("workstations", "communities", "townships", "religious_sites")
 _ACTIVITY = ("activities", "townships")
 _UNITS = ("units", "visits")
+_PLACES = map_tools.PLACE_LAYERS  # what a map's search box finds
 Key = tuple[tuple[str, str], ...]
 
 
@@ -150,6 +153,27 @@ def _township_names(version: str) -> dict[str, str]:
 def township_names() -> dict[str, str]:
     """Return ``{township code: name}`` of the working dataset, cached until it changes."""
     return _township_names(_version("townships"))
+
+
+@_shared(max_entries=8)
+def _places(key: Key, lang: str) -> pd.DataFrame:
+    return map_tools.places(dict(zip(_PLACES, _layers(key, *_PLACES), strict=True)), lang)
+
+
+def places(lang: str | None = None) -> pd.DataFrame:
+    """Return what a map's search box finds, cached per version of its layers and language.
+
+    Parameters
+    ----------
+    lang : str, optional
+        Language of the kind labels (the ``lang`` setting when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`ui.map_tools.places` of the working dataset.
+    """
+    return _places(_key(*_PLACES), lang_or_default(lang))
 
 
 def district() -> gpd.GeoDataFrame:

@@ -1,4 +1,4 @@
-"""Lists officials take away: Excel files with Chinese headers, safe against formula injection."""
+"""What officials take away: lists as Excel (safe against formula injection), maps as files."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
+from core.district import district_config
 from core.i18n import t
 from layers.export import write_xlsx
+from ui import data
+from ui.charts import file_name as safe_name
+from ui.map_object import Map
+from ui.words import local_time
 
 
 def excel_bytes(frame: pd.DataFrame, headers: Mapping[str, str], sheet: str) -> bytes:
@@ -62,3 +67,35 @@ def excel_button(frame: pd.DataFrame, headers: Mapping[str, str], file_name: str
                        file_name=file_name, key=f"xlsx-{file_name}", disabled=frame.empty,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore")
+
+
+def picture_note(lang: str | None = None) -> str:
+    """Return the line under a map picture: the district, the data time, the demo marking."""
+    stamps = [row["imported_at"] for row in data.store().imports() if row.get("imported_at")]
+    when = local_time(max(stamps))[:16] if stamps else "—"
+    key = "map.picture_note_demo" if data.is_demo() else "map.picture_note"
+    return t(key, lang, district=district_config().name, time=when)
+
+
+def map_buttons(fmap: Map, stem: str, heading: str, lang: str | None = None) -> None:
+    """Offer a page's map as a standalone HTML file and as a PNG picture for a report.
+
+    Parameters
+    ----------
+    fmap : Map
+        The map, shown already.
+    stem : str
+        The HTML file's name without extension (``tongxin-sites``).
+    heading : str
+        What the map shows (the page's heading): the picture's title, after the district's
+        name, and its file's name.
+    lang : str, optional
+        Language.
+    """
+    title = f"{district_config().name} · {heading}"
+    left, right = st.columns(2)
+    with left:
+        fmap.download(f"{stem}.html")
+    with right:
+        fmap.download_png(f"{safe_name(title.replace(' · ', '_'))}.png", title,
+                          picture_note(lang))

@@ -22,6 +22,8 @@ import streamlit as st
 from branca.element import Figure, MacroElement, Template
 from streamlit_folium import st_folium
 
+from cartography.picture import render_png
+from cartography.sketch import Sketch
 from core import settings
 from core.i18n import t
 from ui.assets import inline_vendored, localise
@@ -36,17 +38,15 @@ from ui.leaflet_layers import (
     PointCluster,
     Prelude,
 )
+from ui.map_tools import add_map_tools, on_gcj02
 from ui.maps import (
     CLUSTER_ABOVE,
     DISTRICT_STYLE,
     HEX_PX,
     MAP_HEIGHT,
     MAX_ZOOM,
-    NEUTRAL,
     PALETTE,
-    TOWNSHIP_STYLE,
-    URBAN_FILL,
-    _fills,
+    SELECTED_COLOR,
     classify,
     to_gcj02,
 )
@@ -101,6 +101,10 @@ class Map:
         and hexagons sized by it.
     gcj : bool
         Whether the tiles are in GCJ-02, so that data is shifted onto them.
+    sketch : cartography.sketch.Sketch
+        The same map described for drawing elsewhere: every layer's fills and legends are
+        computed there once, drawn here and, for a picture, by
+        :func:`cartography.picture.render_png` (:meth:`download_png`).
     legends : list of Legend
         The legends placed so far, bottom first: each further one stacks above them.
     page : str or None
@@ -111,6 +115,7 @@ class Map:
     lang: str | None
     pixel_m: float
     gcj: bool
+    sketch: Sketch
     legends: list[Legend] = field(default_factory=list)
     page: str | None = None
 
@@ -143,8 +148,10 @@ class Map:
         # Tiles drawn in GCJ-02 (most Chinese web maps) sit a few hundred metres off WGS84
         # data: shift the data to the tiles rather than show everything misplaced.
         gcj = basemap == "intranet" and str(settings.get("tile_crs")) == "gcj02"
+        sketch = Sketch.for_district(district, lang)  # a picture has no tiles: never shifted
         district = to_gcj02(district) if gcj else district
-        made = cls(fmap, lang, pixel_metres(district, int(settings.get("map_screen_px"))), gcj)
+        made = cls(fmap, lang, pixel_metres(district, int(settings.get("map_screen_px"))), gcj,
+                   sketch)
         minx, miny, maxx, maxy = district.total_bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         EncodedPolygons(district.geometry.to_numpy(dtype=object), made.decimals,
@@ -187,6 +194,7 @@ class Map:
         self.folium_map.fit_bounds([[miny, minx], [maxy, maxx]],
                                    padding_top_left=padding_top_left,
                                    padding_bottom_right=padding_bottom_right)
+        self.sketch.fit(frame)
 
     def add_css(self, css: str) -> None:
         """Add a stylesheet to the map page's head (``css``: rules written by the caller)."""
@@ -218,27 +226,17 @@ class Map:
         EncodedPolygons
             The layer; its features carry ``code`` so a click can filter the page.
         """
-        lang = self.lang
+        drawn = self.sketch.add_townships(townships, fields, values, legend_title, name,
+                                          selected)
         townships = self.on_tiles(townships)
-        fills, legend = _fills(townships, values)
-        codes = townships["code"].astype(str).tolist()
-        chosen = set(selected)
-        looks = [{**TOWNSHIP_STYLE, "fillColor": fill,
-                  "weight": 3.5 if code in chosen else TOWNSHIP_STYLE["weight"],
-                  "color": "#c0392b" if code in chosen else TOWNSHIP_STYLE["color"]}
-                 for code, fill in zip(codes, fills, strict=True)]
         layer = EncodedPolygons(
-            townships.geometry.to_numpy(dtype=object), self.decimals,
-            name=name or t("map.townships", lang), styles=looks, codes=codes,
+            townships.geometry.to_numpy(dtype=object), self.decimals, name=drawn.name,
+            styles=drawn.styles(), codes=list(drawn.codes),
             tooltip=(list(fields.values()), escaped(townships, list(fields))),
-            highlight={"weight": 3, "color": "#c0392b"})
+            highlight={"weight": 3, "color": SELECTED_COLOR})
         layer.add_to(self.folium_map)
-        if legend:
-            self.add_legend(legend_title or "", legend)
-        else:
-            self.add_legend(t("map.townships", lang),
-                            [(t("map.urban", lang), URBAN_FILL),
-                             (t("map.rural", lang), str(TOWNSHIP_STYLE["fillColor"]))])
+        if drawn.legend is not None:
+            self._place_legend(drawn.legend.title, drawn.legend.pairs, drawn.legend.shape)
         return layer
 
     def add_points(self, points: gpd.GeoDataFrame, name: str, tooltip: Mapping[str, str],
@@ -280,9 +278,11 @@ class Map:
         str
             How the points were drawn: ``"points"``, ``"clusters"`` or ``"hexagons"``.
         """
-        placed = self.on_tiles(points[points.geometry.notna() & ~points.geometry.is_empty])
+        drawn = self.sketch.add_points(points, name, tooltip, popup, color_by, colors, color,
+                                       radius, legend_title, labels, show)
+        placed = self.on_tiles(drawn.frame)
         if len(placed) > int(settings.get("map_points_max")):
-            self.add_hexagons(placed, name, show=show)
+            self._add_hexagons(placed, name, show=show)
             return "hexagons"
         group = folium.FeatureGroup(name=name, show=show)
         if len(placed) > CLUSTER_ABOVE:
@@ -293,23 +293,17 @@ class Map:
                           "fillColor": color, "fillOpacity": 0.9}, name=name).add_to(group)
         elif len(placed):
             shown = escaped(placed, list(dict.fromkeys([*tooltip, *(popup or {})])))
-            fills = [(colors or {}).get(v, NEUTRAL) for v in placed[color_by]] if color_by \
-                else [color] * len(placed)
+            fills = drawn.fills
             EncodedPoints(placed.geometry.y.to_numpy(), placed.geometry.x.to_numpy(),
                           [{"radius": float(radius), "weight": 1, "color": "#ffffff",
                             "fillColor": fill, "fillOpacity": 0.9} for fill in fills],
                           shown, dict(tooltip), dict(popup or {}), name=name).add_to(group)
         group.add_to(self.folium_map)
-        if legend_title and colors:
-            present = set(placed[color_by]) if color_by else set(colors)
-            entries = [((labels or {}).get(v, str(v)), c) for v, c in colors.items()
-                       if v in present]
-            self.add_legend(legend_title, entries, shape="circle")
-        elif legend_title:
-            self.add_legend(legend_title, [(name, color)], shape="circle")
+        if drawn.legend is not None:
+            self._place_legend(drawn.legend.title, drawn.legend.pairs, drawn.legend.shape)
         return "clusters" if len(placed) > CLUSTER_ABOVE else "points"
 
-    def add_hexagons(self, points: gpd.GeoDataFrame, name: str, show: bool = True) -> None:
+    def _add_hexagons(self, points: gpd.GeoDataFrame, name: str, show: bool = True) -> None:
         """Add points as hexagon totals: one shaded cell per ``HEX_PX`` pixels, with its count.
 
         What a screen can show does not grow with the data: at the district's extent the map
@@ -333,7 +327,8 @@ class Map:
                  [colours.index(f) for f in fills], colours, size_m / math.sqrt(3),
                  t("map.hex_count", self.lang)).add_to(group)
         group.add_to(self.folium_map)
-        self.add_legend(t("map.hex_legend", self.lang, layer=name), legend)
+        # The page's own legend: a picture draws the points themselves (the sketch has them).
+        self._place_legend(t("map.hex_legend", self.lang, layer=name), legend)
 
     def add_service_areas(self, stations: gpd.GeoDataFrame, radii: np.ndarray, name: str,
                           color: str = PALETTE[2], show: bool = True) -> None:
@@ -352,6 +347,7 @@ class Map:
         show : bool
             Whether the layer starts visible.
         """
+        self.sketch.add_service_areas(stations, radii, name, color, show)
         group = folium.FeatureGroup(name=name, show=show)
         placed = self.on_tiles(stations).geometry.to_numpy(dtype=object)
         drawn = shapely.is_geometry(placed) & ~shapely.is_empty(placed) & (np.asarray(radii) > 0)
@@ -363,6 +359,7 @@ class Map:
 
     def add_heat(self, points: gpd.GeoDataFrame, name: str, show: bool = True) -> None:
         """Add a heat layer of point density (the vendored Leaflet.heat)."""
+        self.sketch.add_heat(points, name, show)
         placed = self.on_tiles(points[points.geometry.notna() & ~points.geometry.is_empty])
         if len(placed) > int(settings.get("map_points_max")):
             # As many heat points as a screen has room for: hexagon centres weighted by count.
@@ -388,15 +385,40 @@ class Map:
         shape : str
             ``"square"`` (areas) or ``"circle"`` (points).
         """
+        self.sketch.add_legend(title, entries, shape)
+        self._place_legend(title, entries, shape)
+
+    def _place_legend(self, title: str, entries: Sequence[tuple[str, str]],
+                      shape: str = "square") -> None:
+        """Draw a legend on the folium map only, stacked above the ones placed before."""
         lines = sum(len(legend.entries) for legend in self.legends)
         position = f"bottom:{30 + lines * 21 + len(self.legends) * 34}px;right:10px"
         legend = Legend(title, entries, shape, position)
         self.folium_map.add_child(legend)
         self.legends.append(legend)
 
-    def finish(self) -> Map:
-        """Add the layer control and point every script at the vendored files; return the map."""
+    def finish(self, places: pd.DataFrame | None = None, tools: bool = True) -> Map:
+        """Add the layer control and the map tools, and point every script at the vendored files.
+
+        Parameters
+        ----------
+        places : pandas.DataFrame, optional
+            The places the search box finds (:func:`ui.map_tools.places`, WGS84); no search
+            box without them.
+        tools : bool
+            Whether to add full screen, measuring and search (the briefing screen has none:
+            nobody touches it).
+
+        Returns
+        -------
+        Map
+            This map.
+        """
         folium.LayerControl(collapsed=False).add_to(self.folium_map)
+        if tools:
+            # Shifted like every layer when the tiles are in GCJ-02 (see for_district).
+            shown = on_gcj02(places) if places is not None and self.gcj else places
+            add_map_tools(self.folium_map, self.lang, shown)
         localise(self.folium_map)
         return self
 
@@ -475,6 +497,45 @@ class Map:
                            lambda: inline_vendored(page).encode("utf-8"),
                            file_name=file_name, mime="text/html", key=f"dl-{file_name}",
                            on_click="ignore")
+
+
+    def picture(self, title: str | None = None, note: str | None = None) -> bytes:
+        """Return the map drawn on the server as a print-resolution PNG (200 dpi, 156 mm).
+
+        The same layers, colours and legends as on the page (:attr:`sketch`), with township
+        names, a scale bar and a north arrow; layers switched off at the start are left out.
+
+        Parameters
+        ----------
+        title : str, optional
+            Written above the map.
+        note : str, optional
+            Written small under it (the data's date, the demo marking).
+
+        Returns
+        -------
+        bytes
+            The PNG.
+        """
+        return render_png(self.sketch, title=title, note=note, lang=self.lang)
+
+    def download_png(self, file_name: str, title: str, note: str | None = None) -> None:
+        """Offer the map as a PNG picture for a report (下载图片 (PNG)), drawn when clicked.
+
+        Parameters
+        ----------
+        file_name : str
+            Name of the file, ending in .png.
+        title : str
+            Written above the map.
+        note : str, optional
+            Written small under it.
+        """
+        # Drawn on click, not on every run of the page (about half a second at district
+        # scale); no rerun on click, as for the HTML download.
+        st.download_button(t("map.download_png", self.lang),
+                           lambda: self.picture(title, note), file_name=file_name,
+                           mime="image/png", key=f"png-{file_name}", on_click="ignore")
 
 
 def _add_basemap(fmap: folium.Map, basemap: str, lang: str | None) -> None:

@@ -9,27 +9,19 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.activity import ActivitySummary
+from cartography.compose import CATEGORY_COLOURS, activity_map, activity_points
 from core import settings
 from core.i18n import t
 from ui import charts, data, downloads, escape, filters, maps, record_editor
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
-# Ten categories but eight Okabe-Ito colours: grey and a dark brown stay apart from all eight.
-CATEGORY_COLOURS = (*maps.PALETTE, maps.NEUTRAL, "#8C510A")
 # Empty matrix cells take the "bad" colour, which no class of the blue count scale comes near.
 EMPTY_COLOUR = maps.BAD
-# Leaflet.heat's default gradient (blue -> lime -> red), as the heat legend shows it.
-HEAT_COLOURS = ("#0000ff", "#00ff00", "#ff0000")
 # Matrix height: a row per township must stay tall enough to read its count.
 ROW_PX, MATRIX_EXTRA_PX = 34, 150
-POINT_RADIUS = 5
-# Points in reddish purple: apart from the blue choropleth and the heat's blue-lime-red.
-POINT_COLOUR = maps.PALETTE[3]
 # Room (pixels) on the right of a zoomed map for the legends, so no point hides under them.
 LEGEND_ROOM = (230, 20)
-TOOLTIP_COLUMNS = ("title", "date", "category")
-POPUP_COLUMNS = (*TOOLTIP_COLUMNS, "place", "participants", "organiser")
 # The ranking has seven columns, the empty list four: give the ranking more of the width.
 RANKING_SPLIT = (2, 3)
 TREND_HEIGHT = 420
@@ -44,12 +36,7 @@ def _d(stamp: pd.Timestamp) -> str:
 
 def _points(act: ActivitySummary, f: filters.Filters) -> gpd.GeoDataFrame:
     """Return the rows ``act`` counts (period, categories, townships), with ``township_name``."""
-    rows = f.township_rows(data.layer("activities"))
-    rows = rows[rows["category"].isin(act.categories).to_numpy()
-                & f.period.contains(rows["date"]).to_numpy()].copy()
-    names = dict(zip(act.townships.index, act.townships["name"], strict=True))
-    rows["township_name"] = rows["township_code"].astype(str).map(names)
-    return rows
+    return activity_points(data.layer("activities"), act, f.period, f.townships)
 
 
 def build_map(lang: str, f: filters.Filters, *,
@@ -77,34 +64,13 @@ def build_map(lang: str, f: filters.Filters, *,
     if points is None:
         points = _points(act, f)
     towns, selected = data.map_layer("townships"), f.townships
-    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
-    stats = act.townships[["activities", "per_10k_residents", "categories_reached"]]
-    shown = towns.merge(stats, left_on="code", right_index=True, how="left")
-    fmap.add_townships(
-        shown, {"name": t("activities.col.township", lang),
-                      "activities": t("activities.col.activities", lang),
-                      "per_10k_residents": t("activities.col.per_10k", lang),
-                      "categories_reached": t("activities.col.categories_reached", lang)},
-        values=act.townships["per_10k_residents"], selected=selected,
-        legend_title=t("activities.legend.intensity", lang),
-        name=t("activities.layer.intensity", lang))
-    placed = points[points.geometry.notna() & ~points.geometry.is_empty]
-    if len(placed):
-        fmap.add_heat(placed, t("activities.layer.heat", lang))
-        fmap.add_legend(t("activities.legend.heat", lang),
-                        list(zip([t(f"activities.heat.{k}", lang) for k in ("low", "mid", "high")],
-                                 HEAT_COLOURS, strict=True)))
-        popup = {c: t(f"activities.col.{c}", lang) for c in POPUP_COLUMNS}
-        popup["township_name"] = t("activities.col.township", lang)
-        fmap.add_points(placed, t("activities.layer.points", lang),
-                        {c: popup[c] for c in TOOLTIP_COLUMNS}, popup,
-                        color=POINT_COLOUR, radius=POINT_RADIUS,
-                        legend_title=t("activities.layer.points", lang))
+    fmap = activity_map(Map.for_district(data.map_layer("district"), f.basemap, lang), lang,
+                        act, points, towns, selected)
     chosen = towns[towns["code"].astype(str).isin(selected)]
     if len(chosen):
         # A township filter zooms to it: its points would be one blob at the district's scale.
         fmap.fit(chosen, padding_bottom_right=LEGEND_ROOM)
-    return fmap.finish()
+    return fmap.finish(places=data.places(lang))
 
 
 def _kpis(lang: str, act: ActivitySummary, before: ActivitySummary) -> None:
@@ -138,7 +104,7 @@ def _map(lang: str, f: filters.Filters, points: gpd.GeoDataFrame) -> None:
     missing = int((points.geometry.isna() | points.geometry.is_empty).sum())
     if missing:
         st.caption(t("activities.no_coords", lang, n=f"{missing:,}"))
-    fmap.download("tongxin-activities.html")
+    downloads.map_buttons(fmap, "tongxin-activities", t("activities.heading", lang), lang)
 
 
 def _matrix(lang: str, act: ActivitySummary) -> None:
@@ -165,7 +131,7 @@ def _matrix(lang: str, act: ActivitySummary) -> None:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
     charts.show(charts.styled(fig, height=ROW_PX * len(towns) + MATRIX_EXTRA_PX),
-                key="activities_matrix")
+                key="activities_matrix", name=t("activities.matrix", lang))
     st.caption(t("activities.matrix_caption", lang))
     charts.say_rows_drawn("activities.matrix_some", lang, len(rows), len(act.counts))
     table = act.counts.copy()
@@ -220,7 +186,7 @@ def _trend(lang: str, act: ActivitySummary) -> None:
                       margin_t=CHART_TOP_PX,
                       xaxis_title=t("activities.month", lang),
                       yaxis_title=t("activities.count", lang))
-    charts.show(fig, key="activities_trend")
+    charts.show(fig, key="activities_trend", name=t("activities.trend", lang))
 
 
 def _ranking(lang: str, act: ActivitySummary) -> None:

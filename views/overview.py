@@ -4,40 +4,34 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.kpis import Kpi, headline_kpis
 from core.district import district_config
 from core.i18n import t
-from ui import data, filters, maps
+from ui import data, downloads, filters, maps
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
 TOP_GAPS = 5
 
 
-def _percent(value: float) -> str:
-    return f"{value:.1%}"
+def kpis(f: filters.Filters) -> list[Kpi]:
+    """Return the overview's headline figures for the sidebar's filters (as the report does)."""
+    period = f.period
+    return headline_kpis(data.coverage(), data.activity(period, f.categories, f.townships),
+                         data.activity(period.previous(), f.categories, f.townships),
+                         f.township_rows(data.units(f.as_of)),
+                         f.township_rows(data.units(period.previous().end)),
+                         data.district_area_km2())
 
 
 def _kpis(lang: str, f: filters.Filters) -> None:
-    cov = data.coverage()
-    act = data.activity(f.period, f.categories, f.townships)
-    before = data.activity(f.period.previous(), f.categories, f.townships)
-    status = f.township_rows(data.units(f.as_of))
-    prev_status = f.township_rows(data.units(f.period.previous().end))
-    engaged = int((status["status"] != "never").sum())
-    gaps = int((status["status"] != "ok").sum())
-    first, second = st.columns(5), st.columns(5)
-    first[0].metric(t("overview.townships", lang), cov.totals["townships"])
-    first[1].metric(t("overview.communities", lang), cov.totals["communities"])
-    first[2].metric(t("overview.sites", lang), cov.totals["venues"])
-    first[3].metric(t("overview.stations", lang), cov.totals["townships_with_station"])
-    first[4].metric(t("overview.area", lang), f"{data.district_area_km2():.2f}")
-    second[0].metric(t("overview.community_rate", lang), _percent(cov.totals["community_rate"]))
-    second[1].metric(t("overview.minority_rate", lang), _percent(cov.totals["minority_rate"]))
-    second[2].metric(t("overview.activities", lang), act.total, delta=act.total - before.total)
-    second[3].metric(t("overview.units_engaged", lang), engaged,
-                     delta=engaged - int((prev_status["status"] != "never").sum()))
-    second[4].metric(t("overview.units_gap", lang), gaps, delta_color="inverse",
-                     delta=gaps - int((prev_status["status"] != "ok").sum()))
+    figures = kpis(f)
+    cells = [*st.columns(5), *st.columns(5)]
+    for cell, kpi in zip(cells, figures, strict=True):
+        delta = None if kpi.delta is None else int(kpi.delta)
+        cell.metric(t(f"overview.{kpi.key}", lang), kpi.text() if kpi.kind != "count"
+                    else int(kpi.value), delta=delta,
+                    delta_color="inverse" if kpi.lower_is_better else "normal")
 
 
 def build_map(lang: str, f: filters.Filters) -> Map:
@@ -68,14 +62,14 @@ def build_map(lang: str, f: filters.Filters) -> Map:
     fmap.add_points(ethnic, t("overview.stations", lang),
                     {"name": t("map.name", lang), "kind": t("map.kind", lang)},
                     color=maps.PALETTE[5], radius=7, legend_title=t("overview.stations", lang))
-    return fmap.finish()
+    return fmap.finish(places=data.places(lang))
 
 
 def _map(lang: str, f: filters.Filters) -> None:
     fmap = build_map(lang, f)
     filters.select_township(fmap.show(key="overview_map"))
     st.caption(t("overview.map_caption", lang))
-    fmap.download("tongxin-overview.html")
+    downloads.map_buttons(fmap, "tongxin-overview", t("nav.overview", lang), lang)
 
 
 def _top_gaps(lang: str, f: filters.Filters) -> None:

@@ -6,21 +6,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.activity import Period
-from analysis.scorecard import KINDS, Rubric, RubricError, load_rubric, scorecard
+from analysis.scorecard import (
+    KINDS,
+    Rubric,
+    RubricError,
+    load_rubric,
+    scorecard,
+    supervision_period,
+)
 from core import settings
 from core.i18n import t
+from reports.tables import supervision_frame
 from ui import charts, data, downloads, escape, filters, maps
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
-# The supervision list looks back one year from its day: the activity gap limit
-# (activity_gap_days, 365 by default) needs the year's activity to date each category's last.
-SUPERVISION_LOOKBACK = pd.DateOffset(years=1)
 SCORES_FILE = "考评得分.xlsx"
 SUPERVISION_FILE = "督办清单.xlsx"
-# Kinds whose empty "since" means the work was never done (not merely not applicable).
-NEVER_KINDS = ("unit_never", "category_gap")
 # Pixels per township bar, plus room for the title and axis, so 15 bars stay readable.
 BAR_PX, CHART_PAD_PX = 30, 140
 AXIS_ROOM = 1.08  # the axis runs a little past the total, for the score written at a bar's end
@@ -121,21 +123,7 @@ def build_map(lang: str, f: filters.Filters, *, table: pd.DataFrame | None = Non
     fmap.add_townships(towns, fields, values=table["score"],
                        legend_title=t("scorecard.map_legend", lang),
                        name=t("scorecard.map_layer", lang), selected=f.townships)
-    return fmap.finish()
-
-
-def supervision_frame(items: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Return supervision ``items`` plus words: ``kind_label``, ``since_text``, ``overdue_text``."""
-    out = items.copy()
-    out["kind_label"] = [t(f"analysis.kind.{k}", lang) for k in out["kind"]]
-    out["since_text"] = [d.strftime(DATE) if pd.notna(d) else "" for d in out["since"]]
-    out["overdue_text"] = [
-        t("analysis.overdue_days", lang, days=int(d)) if pd.notna(d)
-        else t("analysis.never_done", lang) if k in NEVER_KINDS else ""
-        for d, k in zip(out["overdue_days"], out["kind"], strict=True)]
-    # A category gap's ref repeats its item (the category): show it once.
-    out["ref_text"] = out["ref"].where(out["ref"] != out["item"], "")
-    return out
+    return fmap.finish(places=data.places(lang))
 
 
 def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
@@ -182,18 +170,12 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
         fmap = build_map(lang, f, table=table)
         filters.select_township(fmap.show(key="scorecard_map"))
         st.caption(t("scorecard.map_caption", lang))
-        fmap.download("tongxin-scorecard.html")
+        downloads.map_buttons(fmap, "tongxin-scorecard", t("scorecard.map_heading", lang), lang)
 
 
 def _table_height(rows: int) -> int:
     # Every township in view at once (a district has about 15), longer lists scroll.
     return ROW_PX * (min(rows, MAX_ROWS_SHOWN) + 1) + BORDER_PX
-
-
-def supervision_period(as_of: pd.Timestamp) -> Period:
-    """Return the year ending on ``as_of`` that the supervision list is computed over."""
-    day = pd.Timestamp(as_of).normalize()
-    return Period.between(day - SUPERVISION_LOOKBACK + pd.Timedelta(days=1), day)
 
 
 def _supervision(lang: str, f: filters.Filters) -> None:

@@ -112,7 +112,7 @@ def build_map(lang: str, f: filters.Filters) -> Map:
                     _labels(lang, "name", "religion", "serving"), popup, color_by="religion",
                     colors=religion_colours(), radius=VENUE_RADIUS,
                     legend_title=t("sites.legend_religion", lang))
-    return fmap.finish()
+    return fmap.finish(places=data.places(lang))
 
 
 def _chart(lang: str, venues: pd.DataFrame) -> None:
@@ -183,7 +183,7 @@ def render() -> None:
     # The map stays on an empty filter: the district and its townships, so a click can widen it.
     filters.select_township(fmap.show(key="sites_map"))
     st.caption(t("sites.map_caption", lang))
-    fmap.download("tongxin-sites.html")
+    downloads.map_buttons(fmap, "tongxin-sites", t("sites.heading", lang), lang)
     if venues.empty:
         return
     _chart(lang, venues)

@@ -127,7 +127,7 @@ def build_map(lang: str, f: filters.Filters, *,
     focus = placed if len(placed) else towns[towns["code"].astype(str).isin(selected)]
     if len(focus):
         fmap.fit(focus, padding_top_left=FIT_TOP_LEFT, padding_bottom_right=FIT_BOTTOM_RIGHT)
-    return fmap.finish()
+    return fmap.finish(places=data.places(lang))
 
 
 def _gap_counts(status: pd.DataFrame) -> dict[str, int]:
@@ -165,7 +165,7 @@ def _map(lang: str, f: filters.Filters, table: gpd.GeoDataFrame) -> None:
     if len(unplaced):
         st.caption(t("units.no_coords", lang, n=len(unplaced)))
         st.text(t("units.list_sep", lang).join(unplaced["name"].astype(str)))
-    fmap.download("tongxin-units.html")
+    downloads.map_buttons(fmap, "tongxin-units", t("units.heading", lang), lang)
 
 
 def _gaps(lang: str, status: pd.DataFrame, table: gpd.GeoDataFrame) -> None:
@@ -216,7 +216,7 @@ def _counts(lang: str, status: pd.DataFrame) -> None:
             st.subheader(t(key, lang))
             fig = charts.styled(fig, height=BAR_PX * len(drawn) + CHART_EXTRA_PX)
             fig.update_layout(margin_t=CHART_TOP_PX)
-            charts.show(fig, key=f"units_chart_{by}")
+            charts.show(fig, key=f"units_chart_{by}", name=t(key, lang))
             charts.say_rows_drawn("units.chart_some", lang, len(drawn), len(counts))
             st.dataframe(shown, hide_index=True, width="stretch")
 
@@ -260,7 +260,8 @@ def _visits(lang: str, f: filters.Filters, status: pd.DataFrame) -> None:
         st.info(t("units.no_visits", lang))
         return
     charts.show(visit_charts.visit_timeline(rows, district_config().visit_forms, lang),
-                key="units_visit_chart")
+                key="units_visit_chart",
+                name=f"{t('units.visits', lang)}_{names.get(code, code)}")
     late = data.follow_ups(f.as_of)
     overdue = pd.Series(late["overdue_days"].to_numpy(), index=late["code"].astype(str))
     st.dataframe(_visit_table(rows, overdue, lang), hide_index=True, width="stretch")

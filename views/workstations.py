@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from itertools import cycle
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from analysis.coverage import Coverage, station_radii
 from analysis.siting import SitingProposal
+from cartography.compose import PERCENT, coverage_map, station_labels
 from core.district import district_config
 from core.i18n import t
 from ui import data, downloads, filters, maps
@@ -19,22 +17,14 @@ from ui.sidebar import current_lang
 # Siting: an office weighs a handful of new stations at a time; 20 is more than a district
 # builds in years, and 3 is a plausible year's budget.
 K_MIN, K_MAX, K_DEFAULT = 0, 20, 3
-# Station kinds in district.toml order: none is the green or red of covered/uncovered communities.
-KIND_COLOURS = (maps.PALETTE[0], maps.PALETTE[1], maps.PALETTE[3], maps.PALETTE[4])
 PROPOSAL_COLOUR = maps.PALETTE[7]  # black: stands apart from every existing station
-# Marker sizes (px): covered communities under stations, the gaps over them, proposals largest
-# so they are found first.
-COMMUNITY_RADIUS, STATION_RADIUS, UNCOVERED_RADIUS, PROPOSAL_RADIUS = 5, 7, 8, 11
+# Proposals' marker size (px): larger than any station or community, so they are found first.
+PROPOSAL_RADIUS = 11
 MAP_HEIGHT = 680  # four legends stack in the corner; the default height crowds them
-PERCENT = 100
 # Tables show up to a whole district's 15 townships without an inner scroll bar.
 MAX_ROWS, ROW_PX, BORDER_PX = 20, 35, 3  # st.dataframe's row height and frame border
 # Excel headers stay Chinese in either language: the files go into Chinese reports and ledgers.
 EXCEL_LANG = "zh"
-
-
-def _kind_colours() -> dict[str, str]:
-    return dict(zip(district_config().station_kinds, cycle(KIND_COLOURS)))
 
 
 def _rate(part: float, whole: float) -> float:
@@ -109,37 +99,10 @@ def build_map(lang: str, f: filters.Filters, *, k: int = K_DEFAULT,
         The map, layer control added and scripts localised.
     """
     proposal = data.siting(int(k), proposal_kind or district_config().default_proposal_kind)
-    cov, names = data.coverage(), data.township_names()
-    towns, stations = data.map_layer("townships"), data.layer("workstations")
-    demo = t("map.demo_suffix", lang) if data.is_demo() else ""
-    rates = cov.townships["minority_rate"] * PERCENT
-    fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
-    fmap.add_townships(
-        towns.assign(rate=towns["code"].astype(str).map(rates).round(1)),
-        {"name": t("map.name", lang), "kind": t("map.kind", lang),
-         "minority_population": t("map.minority_population", lang) + demo,
-         "rate": t("workstations.legend_choropleth", lang)}, values=rates,
-        legend_title=t("workstations.legend_choropleth", lang),
-        name=t("workstations.layer_choropleth", lang), selected=f.townships)
-    colours, radii = _kind_colours(), station_radii(stations, towns)
-    for kind, colour in colours.items():
-        chosen = (stations["kind"] == kind).to_numpy()
-        if chosen.any():
-            # Only the township stations' areas start visible: all four kinds overlap into
-            # a tangle in the dense urban north. The others are a tick away.
-            fmap.add_service_areas(stations[chosen], radii[chosen],
-                                   t("workstations.layer_areas", lang, kind=kind), color=colour,
-                                   show=kind == district_config().township_station_kind)
-    _add_communities(fmap, lang, cov, names, covered=True)
-    shown = stations.assign(township=stations["township_code"].astype(str).map(names),
-                            radius_m=radii.round().astype(int))
-    fmap.add_points(shown, t("workstations.layer_stations", lang),
-                    _labels(lang, "name", "kind"),
-                    _labels(lang, "name", "kind", "township", "address", "staff", "contact",
-                            "phone", "radius_m"),
-                    color_by="kind", colors=colours, radius=STATION_RADIUS,
-                    legend_title=t("workstations.legend_stations", lang))
-    _add_communities(fmap, lang, cov, names, covered=False)
+    towns = data.map_layer("townships")
+    fmap = coverage_map(Map.for_district(data.map_layer("district"), f.basemap, lang), lang,
+                        data.coverage(), towns, data.layer("workstations"),
+                        data.layer("communities"), f.townships, demo=data.is_demo())
     props = proposal_table(proposal)
     if len(props):
         points = gpd.GeoDataFrame(props, geometry="geometry", crs=proposal.proposals.crs)
@@ -147,44 +110,12 @@ def build_map(lang: str, f: filters.Filters, *, k: int = K_DEFAULT,
                                t("workstations.layer_proposal_areas", lang),
                                color=PROPOSAL_COLOUR)
         fmap.add_points(points, t("workstations.layer_proposals", lang),
-                        _labels(lang, "rank", "place", "added"),
-                        _labels(lang, "rank", "place", "township", "radius_m", "added",
-                                "reached", "before", "after"),
+                        station_labels(lang, "rank", "place", "added"),
+                        station_labels(lang, "rank", "place", "township", "radius_m",
+                                       "added", "reached", "before", "after"),
                         color=PROPOSAL_COLOUR, radius=PROPOSAL_RADIUS,
                         legend_title=t("workstations.legend_proposals", lang))
-    return fmap.finish()
-
-
-def _add_communities(fmap: Map, lang: str, cov: Coverage, names: dict[str, str],
-                     covered: bool) -> None:
-    communities = data.layer("communities")
-    table = cov.communities.reindex(communities["code"].astype(str))
-    shown = communities.assign(
-        township=communities["township_code"].astype(str).map(names),
-        covered=table["covered"].to_numpy(), nearest=table["nearest_station_name"].to_numpy(),
-        distance=table["nearest_distance_m"].round().astype("Int64").to_numpy())
-    # Covered and uncovered are two layers: the gaps drawn larger and on top of the stations,
-    # and either can be switched off. One legend explains both.
-    fmap.add_points(shown[shown["covered"] == covered],
-                    t(f"workstations.layer_{'covered' if covered else 'uncovered'}", lang),
-                    _labels(lang, "name", "township", "minority_population", "covered"),
-                    _labels(lang, "name", "township", "kind", "key_community", "population",
-                            "minority_population", "covered", "nearest", "distance"),
-                    color=maps.GOOD if covered else maps.BAD,
-                    radius=COMMUNITY_RADIUS if covered else UNCOVERED_RADIUS)
-    if not covered:
-        fmap.add_legend(t("workstations.legend_communities", lang),
-                        [(t("workstations.covered", lang), maps.GOOD),
-                         (t("workstations.uncovered", lang), maps.BAD)], shape="circle")
-
-
-# Columns whose catalog key is not simply workstations.col_<column>.
-LABELS = {"key_community": "col_key", "minority_population": "col_minority"}
-
-
-def _labels(lang: str, *columns: str) -> dict[str, str]:
-    # One label per column, shared by popups, tables and Excel headers.
-    return {c: t(f"workstations.{LABELS.get(c, 'col_' + c)}", lang) for c in columns}
+    return fmap.finish(places=data.places(lang))
 
 
 def _yes_no(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -195,9 +126,10 @@ def _yes_no(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _table(lang: str, frame: pd.DataFrame, columns: list[str], file_name: str) -> None:
-    st.dataframe(_yes_no(frame[columns], lang).rename(columns=_labels(lang, *columns)),
+    st.dataframe(_yes_no(frame[columns], lang).rename(columns=station_labels(lang, *columns)),
                  hide_index=True, height=(min(len(frame), MAX_ROWS) + 1) * ROW_PX + BORDER_PX)
-    downloads.excel_button(_yes_no(frame[columns], EXCEL_LANG), _labels(EXCEL_LANG, *columns),
+    downloads.excel_button(_yes_no(frame[columns], EXCEL_LANG),
+                           station_labels(EXCEL_LANG, *columns),
                            file_name, lang)
 
 
@@ -270,7 +202,7 @@ def render() -> None:
                    after=f"{proposal.uncovered_after:,.0f}"))
     filters.select_township(fmap.show(key="workstations_map", height=MAP_HEIGHT))
     st.caption(t("workstations.map_caption", lang))
-    fmap.download("tongxin-workstations.html")
+    downloads.map_buttons(fmap, "tongxin-workstations", t("workstations.heading", lang), lang)
     _tables(lang, f, towns)
     _proposals(lang, f, proposal, int(k))
 
