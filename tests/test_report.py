@@ -8,7 +8,6 @@ read back with python-docx.
 from __future__ import annotations
 
 import io
-import json
 
 import docx
 import pandas as pd
