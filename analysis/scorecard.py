@@ -234,6 +234,10 @@ class RubricIndicator(NamedTuple):
     label: str
     label_en: str
 
+    def label_in(self, lang: str | None) -> str:
+        """Return the indicator's label in ``lang`` (Chinese unless ``"en"``)."""
+        return self.label_en if lang == "en" else self.label
+
 
 @dataclass(frozen=True)
 class Rubric:

@@ -8,11 +8,12 @@ the township scorecard and the supervision list. Every number comes from
 
 from __future__ import annotations
 
+from core.clock import MINUTES, local_time
 from core.district import district_config
 from core.i18n import t
 from core.settings import path as setting_path
 from reports import maps, summary, tables
-from reports.figures import Figures, local_time
+from reports.figures import Figures
 from reports.model import Block, Document, Figure, Heading, Paragraph
 
 DATE = "%Y-%m-%d"
@@ -26,7 +27,7 @@ def _subtitle(figures: Figures, lang: str) -> list[str]:
         names = [figures.township_names.get(c, c) for c in figures.request.townships]
         lines.append(t("report_text.scope", lang, towns=t("report_text.list_sep", lang)
                        .join(names)))
-    when = local_time(figures.data_time)
+    when = local_time(figures.data_time, MINUTES)
     lines.append(t("report_text.data_time", lang, time=when) if when
                  else t("report_text.data_time_unknown", lang))
     return lines

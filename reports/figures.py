@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import geopandas as gpd
 import pandas as pd
@@ -29,7 +28,7 @@ from analysis.scorecard import (
 )
 from analysis.units import unit_gaps, unit_status
 from analysis.visits import overdue_follow_ups
-from storage import Store
+from storage import Store, last_import_time
 
 # The layers the report reads, once each.
 LAYERS = ("townships", "communities", "workstations", "religious_sites", "activities",
@@ -128,17 +127,6 @@ class Figures:
     data_time: str = ""
 
 
-def local_time(stamp: str) -> str:
-    """Return a stored ISO time as the server's local time to the minute ("" stays "")."""
-    if not stamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return stamp
-    return (moment.astimezone() if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M")
-
-
 def compute(store: Store, request: Request, rubric: Rubric | None = None) -> Figures:
     """Return the report's figures for ``request`` from ``store``.
 
@@ -184,13 +172,17 @@ def compute(store: Store, request: Request, rubric: Rubric | None = None) -> Fig
     if rubric is not None:
         # The scorecard ranks every township over the unfiltered period (as its page does),
         # then shows the chosen ones.
-        everyone = activity_summary(frames["activities"], towns, period)
+        everyone = activity if chosen == (None, None) else \
+            activity_summary(frames["activities"], towns, period)
         table = scorecard(ScoreInputs(coverage, everyone, all_units, towns, follow_ups), rubric)
         if request.townships:
             table = table[table.index.isin(request.townships)]
+    # The supervision list's year ends on as_of: the units' status and overdue follow-ups are
+    # the ones above; only that year's activity is new.
     sup_period = supervision_period(as_of)
-    items = supervision_list(ScoreInputs.from_layers(frames, sup_period), sup_period.end)
-    stamps = [row["imported_at"] for row in store.imports() if row.get("imported_at")]
+    sup_activity = activity_summary(frames["activities"], towns, sup_period)
+    items = supervision_list(ScoreInputs(coverage, sup_activity, all_units, towns, follow_ups),
+                             sup_period.end)
     return Figures(
         request=request, frames=frames, kpis=kpis, coverage=coverage, activity=activity,
         activity_before=before, units=units, unit_gaps=unit_gaps(units), rubric=rubric,
@@ -198,4 +190,4 @@ def compute(store: Store, request: Request, rubric: Rubric | None = None) -> Fig
         supervision=request.township_rows(items), supervision_period=sup_period,
         township_names=dict(zip(towns["code"].astype(str), towns["name"].astype(str),
                                 strict=True)),
-        is_demo=store.is_demo(), data_time=max(stamps) if stamps else "")
+        is_demo=store.is_demo(), data_time=last_import_time(store))

@@ -11,8 +11,9 @@ from __future__ import annotations
 from cartography.compose import activity_map, activity_points, coverage_map
 from cartography.picture import render_png
 from cartography.sketch import Sketch
+from core.clock import MINUTES, local_time
 from core.i18n import t
-from reports.figures import Figures, local_time
+from reports.figures import Figures
 
 # Print resolution: 156 mm (the A4 text width under GB/T 9704's margins) at 200 dpi.
 WIDTH_MM, DPI = 156.0, 200
@@ -20,7 +21,7 @@ WIDTH_MM, DPI = 156.0, 200
 
 def map_note(figures: Figures, lang: str) -> str:
     """Return the line printed under a map picture: the data time, and the demo marking."""
-    when = local_time(figures.data_time) or "—"
+    when = local_time(figures.data_time, MINUTES) or "—"
     key = "report_text.map_note_demo" if figures.is_demo else "report_text.map_note"
     return t(key, lang, time=when)
 

@@ -123,15 +123,11 @@ def unit_gap_table(gaps: pd.DataFrame, names: dict[str, str], lang: str) -> Tabl
                  numeric=(False, False, False, False, False, True), note=note)
 
 
-def _label(indicator, lang: str) -> str:
-    return indicator.label if lang == "zh" else indicator.label_en
-
-
 def score_table(scores: pd.DataFrame, rubric: Rubric, lang: str) -> Table:
     """Return the township scorecard: rank, township, each indicator's points, the score."""
     shown, note = _limited(scores, lang, t("report_text.where.scorecard", lang))
     columns = [t("analysis.rank", lang), t("scorecard.name", lang),
-               *[t("scorecard.indicator_column", lang, label=_label(i, lang),
+               *[t("scorecard.indicator_column", lang, label=i.label_in(lang),
                    weight=f"{i.weight:g}") for i in rubric.indicators],
                t("scorecard.score_column", lang, total=f"{rubric.total:g}")]
     rows = [[str(int(r["rank"])), str(r["name"]),

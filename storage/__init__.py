@@ -10,13 +10,15 @@ from storage.base import (
     Store,
     StoreConflictError,
     StoreError,
+    last_import_time,
     recovery_message,
     recovery_note,
 )
 from storage.gpkg import GeoPackageStore
 
 __all__ = ["STORES", "Backup", "GeoPackageStore", "ImportRecord", "RecordChange", "Store",
-           "StoreConflictError", "StoreError", "open_store", "recovery_message", "recovery_note"]
+           "StoreConflictError", "StoreError", "last_import_time", "open_store",
+           "recovery_message", "recovery_note"]
 
 # The registry of store implementations, chosen by the data setting's form: a file path ends
 # in .gpkg; a PostGIS store will register "postgresql".

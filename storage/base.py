@@ -177,6 +177,12 @@ def recovery_message(recovered: dict[str, Any], lang: str | None = None) -> str:
              **params)
 
 
+def last_import_time(store: Store) -> str:
+    """Return when the store's data last changed by an import (ISO time), or "" if never."""
+    stamps = [row["imported_at"] for row in store.imports() if row.get("imported_at")]
+    return max(stamps) if stamps else ""
+
+
 def recovery_note(store: Store, lang: str | None = None) -> str | None:
     """Return what ``store`` recovered on opening, while that data is in use; else None.
 

@@ -13,6 +13,7 @@ from analysis.activity import Period
 from analysis.scorecard import load_rubric, scorecard
 from core.district import district_config
 from core.i18n import t
+from storage import last_import_time
 from ui import data
 from ui.briefing_style import ACCENT, BACKGROUND, FONT, MUTED, PANEL, TEXT
 from ui.escape import html_plain, labels
@@ -195,9 +196,8 @@ VIEWS = (View("briefing.view.coverage", coverage_view),
 
 def last_updated() -> str:
     """Return when the working dataset last changed (its latest import), as local time."""
-    imports = data.store().imports()
-    stamps = [row["imported_at"] for row in imports if row.get("imported_at")]
-    return max(stamps)[:16].replace("T", " ") if stamps else "-"
+    stamp = last_import_time(data.store())
+    return stamp[:16].replace("T", " ") if stamp else "-"
 
 
 def district_name() -> str:

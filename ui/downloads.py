@@ -8,13 +8,14 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
+from core.clock import MINUTES, local_time
 from core.district import district_config
 from core.i18n import t
 from layers.export import write_xlsx
+from storage import last_import_time
 from ui import data
 from ui.charts import file_name as safe_name
 from ui.map_object import Map
-from ui.words import local_time
 
 
 def excel_bytes(frame: pd.DataFrame, headers: Mapping[str, str], sheet: str) -> bytes:
@@ -71,8 +72,7 @@ def excel_button(frame: pd.DataFrame, headers: Mapping[str, str], file_name: str
 
 def picture_note(lang: str | None = None) -> str:
     """Return the line under a map picture: the district, the data time, the demo marking."""
-    stamps = [row["imported_at"] for row in data.store().imports() if row.get("imported_at")]
-    when = local_time(max(stamps))[:16] if stamps else "—"
+    when = local_time(last_import_time(data.store()), MINUTES) or "—"
     key = "map.picture_note_demo" if data.is_demo() else "map.picture_note"
     return t(key, lang, district=district_config().name, time=when)
 
@@ -97,5 +97,7 @@ def map_buttons(fmap: Map, stem: str, heading: str, lang: str | None = None) -> 
     with left:
         fmap.download(f"{stem}.html")
     with right:
+        # The note reads the store's imports: only when the picture is asked for, not on
+        # every run of the page.
         fmap.download_png(f"{safe_name(title.replace(' · ', '_'))}.png", title,
-                          picture_note(lang))
+                          lambda: picture_note(lang))

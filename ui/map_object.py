@@ -9,7 +9,7 @@ objects.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -519,7 +519,8 @@ class Map:
         """
         return render_png(self.sketch, title=title, note=note, lang=self.lang)
 
-    def download_png(self, file_name: str, title: str, note: str | None = None) -> None:
+    def download_png(self, file_name: str, title: str,
+                     note: Callable[[], str] | None = None) -> None:
         """Offer the map as a PNG picture for a report (下载图片 (PNG)), drawn when clicked.
 
         Parameters
@@ -528,13 +529,14 @@ class Map:
             Name of the file, ending in .png.
         title : str
             Written above the map.
-        note : str, optional
-            Written small under it.
+        note : callable, optional
+            Returns what is written small under it; asked when clicked, like the picture.
         """
         # Drawn on click, not on every run of the page (about half a second at district
         # scale); no rerun on click, as for the HTML download.
         st.download_button(t("map.download_png", self.lang),
-                           lambda: self.picture(title, note), file_name=file_name,
+                           lambda: self.picture(title, note() if note else None),
+                           file_name=file_name,
                            mime="image/png", key=f"png-{file_name}", on_click="ignore")
 
 

@@ -55,8 +55,8 @@ def _scope(f: filters.Filters, lang: str) -> None:
                  end=f.period.end.strftime(DATE), towns=towns, cats=cats))
 
 
-def _make(request: Request, lang: str, with_pdf: bool) -> Made | None:
-    versions = tuple(sorted(data.store().versions().items()))
+def _make(request: Request, lang: str, versions: tuple[tuple[str, str], ...],
+          with_pdf: bool) -> Made | None:
     try:
         with st.spinner(t("report_page.making", lang)):
             built = build(data.store(), request, lang)
@@ -99,12 +99,12 @@ def render() -> None:
                            disabled=not can_pdf,
                            help=None if can_pdf else t("report_page.no_pdf", lang))
     request = _request(f)
+    versions = tuple(sorted(data.store().versions().items()))
     if st.button(t("report_page.make", lang), type="primary", key="report_make"):
-        made = _make(request, doc_lang, with_pdf and can_pdf)
+        made = _make(request, doc_lang, versions, with_pdf and can_pdf)
         if made is not None:
             st.session_state[MADE] = made
     made = st.session_state.get(MADE)
-    versions = tuple(sorted(data.store().versions().items()))
     if made is None or (made.request, made.lang, made.versions) != (request, doc_lang, versions):
         st.info(t("report_page.not_made", lang))
         return

@@ -31,17 +31,13 @@ ROW_PX, BORDER_PX, MAX_ROWS_SHOWN = 35, 3, 16
 DATE = "%Y-%m-%d"
 
 
-def _label(ind, lang: str) -> str:
-    return ind.label if lang == "zh" else ind.label_en
-
-
 def _headers(rubric: Rubric, lang: str) -> dict[str, str]:
     """Return ``{column: header}`` of the score table, one column per rubric indicator."""
     headers = {"name": t("scorecard.name", lang),
                "score": t("scorecard.score_column", lang, total=f"{rubric.total:g}"),
                "rank": t("analysis.rank", lang)}
     for ind in rubric.indicators:
-        headers[ind.name] = t("scorecard.indicator_column", lang, label=_label(ind, lang),
+        headers[ind.name] = t("scorecard.indicator_column", lang, label=ind.label_in(lang),
                               weight=f"{ind.weight:g}")
     return headers
 
@@ -57,7 +53,7 @@ def score_chart(table: pd.DataFrame, rubric: Rubric, lang: str) -> go.Figure:
     # Township names are labels plotly would read tags in: shown as written.
     names = escape.labels(table["name"])
     for i, ind in enumerate(rubric.indicators):
-        label = escape.label(_label(ind, lang))
+        label = escape.label(ind.label_in(lang))
         fig.add_bar(y=names, x=table[ind.name], orientation="h", name=label,
                     marker_color=maps.PALETTE[i % len(maps.PALETTE)],
                     hovertemplate=f"%{{y}} · {label}: %{{x:.2f}} {unit}"
@@ -118,7 +114,7 @@ def build_map(lang: str, f: filters.Filters, *, table: pd.DataFrame | None = Non
     for ind in rubric.indicators:
         towns[ind.name] = codes.map(table[ind.name]).map(lambda v: f"{v:.2f}",
                                                           na_action="ignore")
-        fields[ind.name] = _label(ind, lang)
+        fields[ind.name] = ind.label_in(lang)
     fmap = Map.for_district(data.map_layer("district"), f.basemap, lang)
     fmap.add_townships(towns, fields, values=table["score"],
                        legend_title=t("scorecard.map_legend", lang),
@@ -150,13 +146,13 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
     # On screen the headers are short, the points in their tooltips, so that every indicator
     # fits in the page's width; the Excel file keeps the points in its headers.
     short = {"name": headers["name"], "score": t("analysis.score", lang),
-             "rank": headers["rank"], **{i.name: _label(i, lang) for i in rubric.indicators}}
+             "rank": headers["rank"], **{i.name: i.label_in(lang) for i in rubric.indicators}}
     config = {short[c]: st.column_config.NumberColumn(format="%.2f", help=headers[c])
               for c in short if c not in ("name", "rank")}
     st.dataframe(shown[list(headers)].rename(columns=short), hide_index=True,
                  height=_table_height(len(shown)), column_config=config)
     st.caption(t("scorecard.weights", lang, total=f"{rubric.total:g}", weights=t(
-        "scorecard.weight_sep", lang).join(t("scorecard.weight", lang, label=_label(i, lang),
+        "scorecard.weight_sep", lang).join(t("scorecard.weight", lang, label=i.label_in(lang),
                                              weight=f"{i.weight:g}")
                                            for i in rubric.indicators)))
     downloads.excel_button(shown, headers, SCORES_FILE, lang)
