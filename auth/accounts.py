@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -11,8 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-import bcrypt
-
+from auth import passwords
 from core import settings
 from core.errors import TongxinError
 
@@ -29,7 +29,6 @@ ROLES = tuple(PERMISSIONS)
 SCOPED_ROLES = ("viewer", "editor")
 # How township lists may be written: commas (also the Chinese ones), 、 and spaces.
 _TOWN_SEPARATORS = re.compile(r"[,，、;；\s]+")
-MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
 
 
@@ -39,7 +38,9 @@ class AccountError(TongxinError):
 
 @dataclass(frozen=True)
 class Account:
-    """One user. ``secret_hash`` is a bcrypt hash of the password (or a display token).
+    """One user. ``secret_hash`` is an argon2 hash of the password (or a display token).
+
+    Hashes made before argon2 are bcrypt; :meth:`AccountStore.authenticate` upgrades them.
 
     ``towns`` are the township codes a scoped viewer or editor may change records of; empty
     means the whole district.
@@ -147,15 +148,15 @@ def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _hash(secret: str) -> str:
-    return bcrypt.hashpw(secret.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
-
-
 def _matches(secret: str, hashed: str) -> bool:
-    try:
-        return bcrypt.checkpw(secret.encode("utf-8"), hashed.encode("ascii"))
-    except ValueError:
-        return False
+    return passwords.verify(secret, hashed).matches
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    # A hash of nothing anyone can type, made once: checking an unknown user against it costs
+    # what a real check costs.
+    return passwords.hash_password(secrets.token_urlsafe(32))
 
 
 class AccountStore:
@@ -229,11 +230,10 @@ class AccountStore:
         check_scope(role, codes)
         if any(a.username == username for a in self.all()):
             raise AccountError("auth.exists", user=username)
-        if role == "display":
-            secret = secrets.token_urlsafe(24)
-        secret = self._check_password(secret)
-        account = Account(username, role, _hash(secret), name, email, False, _now(), _now(),
-                          codes)
+        secret = secrets.token_urlsafe(24) if role == "display" \
+            else passwords.check(secret, username)
+        account = Account(username, role, passwords.hash_password(secret), name, email, False,
+                          _now(), _now(), codes)
         self._save([*self.all(), account])
         self._audit({"action": "account_add", "account": username, "role": role,
                      "towns": list(codes), "user": actor})
@@ -277,25 +277,34 @@ class AccountStore:
     def reset(self, username: str, secret: str | None, actor: str) -> tuple[Account, str]:
         """Set a new password (a new token for a display account)."""
         account = self.get(username)
-        if account.role == "display":
-            secret = secrets.token_urlsafe(24)
-        secret = self._check_password(secret)
-        account = replace(account, secret_hash=_hash(secret), updated=_now())
+        secret = secrets.token_urlsafe(24) if account.role == "display" \
+            else passwords.check(secret, username)
+        account = replace(account, secret_hash=passwords.hash_password(secret),
+                          updated=_now())
         self._put(account)
         self._audit({"action": "account_reset", "account": username, "user": actor})
         return account, secret
 
     def authenticate(self, username: str, secret: str) -> Account | None:
-        """Return the enabled account whose password is ``secret``, else None."""
+        """Return the enabled account whose password is ``secret``, else None.
+
+        A password kept as a bcrypt hash (made before argon2) is hashed anew with argon2 the
+        first time it is given right, and the upgrade is audited.
+        """
         try:
             account = self.get(username)
         except AccountError:
             # Spend the same time as a real check, so timing does not tell who exists.
-            _matches(secret, _hash("x" * MIN_PASSWORD))
+            passwords.verify(secret, _decoy_hash())
             return None
-        if account.disabled or account.role == "display" or not _matches(secret,
-                                                                         account.secret_hash):
+        verdict = passwords.verify(secret, account.secret_hash)
+        if account.disabled or account.role == "display" or not verdict.matches:
             return None
+        if verdict.needs_rehash:
+            account = replace(account, secret_hash=passwords.hash_password(secret))
+            self._put(account)
+            self._audit({"action": "password_upgraded", "account": username,
+                         "user": username})
         return account
 
     def authenticate_token(self, token: str) -> Account | None:
@@ -313,13 +322,6 @@ class AccountStore:
             if wanted and account.email.lower() == wanted and not account.disabled:
                 return account
         return None
-
-    @staticmethod
-    def _check_password(secret: str | None) -> str:
-        # Returns the password it accepted, so that callers hold a ``str`` from here on.
-        if not secret or len(secret) < MIN_PASSWORD:
-            raise AccountError("auth.weak_password", minimum=MIN_PASSWORD)
-        return secret
 
     def _put(self, account: Account) -> None:
         self._save([account if a.username == account.username else a for a in self.all()])

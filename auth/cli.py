@@ -17,6 +17,7 @@ from auth.accounts import (
     resolve_towns,
     split_towns,
 )
+from auth.passwords import PasswordError
 from core.actor import current_user
 from core.cli import EXIT_OK, CommandLine
 from core.i18n import t
@@ -143,7 +144,7 @@ def _list(args: argparse.Namespace, lang: str) -> int:
 COMMAND_LINE = CommandLine("python -m auth", "auth.cli_description", _arguments,
                            {"add": _add, "disable": _set_disabled, "enable": _set_disabled,
                             "reset": _reset, "list": _list, "towns": _towns},
-                           (AccountError, StoreError))
+                           (AccountError, PasswordError, StoreError))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -173,6 +173,13 @@ SETTINGS: tuple[Setting, ...] = (
             "the activity matrix); with more, it lists the most urgent and says where the full "
             "list is (the page's Excel download).",
             positive()),
+    Setting("password_min_length", 8,
+            "Fewest characters a new password may have (等保 2.0 asks for at least 8).",
+            positive()),
+    Setting("password_min_kinds", 3,
+            "Fewest kinds of character a new password must mix, of four: capital letters, "
+            "small letters, digits, and others (punctuation, Chinese characters).",
+            Rule(lambda value: 1 <= value <= 4, "config.allowed.kinds")),
     Setting("briefing_seconds", 30,
             "How long the briefing screen shows each view before rotating (the URL parameter "
             "?interval= overrides it).",

@@ -96,7 +96,7 @@ def test_the_accounts_file_keeps_towns_and_old_files_still_load(accounts):
 def test_other_changes_keep_the_townships(accounts):
     accounts.set_disabled("wang", True, "admin1")
     accounts.set_disabled("wang", False, "admin1")
-    accounts.reset("wang", "another password", "admin1")
+    accounts.reset("wang", "another password 7", "admin1")
     assert accounts.get("wang").towns == (XIZHAN, YANJIAPING)
 
 
