@@ -12,7 +12,7 @@ from auth.accounts import AccountStore
 from auth.cli import main as auth_main
 from auth.passwords import PasswordError, kinds_in, problems
 
-LONG_CHINESE = "铸牢中华民族共同体意识推动新时代党的民族工作高质量发展Tx2025！"  # 34 characters
+LONG_CHINESE = "铸牢中华民族共同体意识推动新时代党的民族工作高质量发展Tx2025。"  # 34 characters
 
 
 def test_kinds_are_capitals_smalls_digits_and_others():
