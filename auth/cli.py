@@ -1,4 +1,4 @@
-"""The accounts command line: add, disable, enable, reset, list accounts and set their towns."""
+"""The accounts command line: add, disable, enable, reset, list accounts, set their towns; audit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from auth import audit_cli
 from auth.accounts import (
     ROLES,
     AccountError,
@@ -81,6 +82,7 @@ def _arguments(sub: Any, lang: str) -> None:
     reset.add_argument("--password-stdin", action="store_true")
     listing = sub.add_parser("list")
     listing.add_argument("--json", action="store_true")
+    audit_cli.arguments(sub, lang)
 
 
 def _add(args: argparse.Namespace, lang: str) -> int:
@@ -143,7 +145,8 @@ def _list(args: argparse.Namespace, lang: str) -> int:
 
 COMMAND_LINE = CommandLine("python -m auth", "auth.cli_description", _arguments,
                            {"add": _add, "disable": _set_disabled, "enable": _set_disabled,
-                            "reset": _reset, "list": _list, "towns": _towns},
+                            "reset": _reset, "list": _list, "towns": _towns,
+                            "audit": audit_cli.audit, "verify-audit": audit_cli.verify},
                            (AccountError, PasswordError, StoreError))
 
 

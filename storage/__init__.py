@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core import settings
 from storage.base import (
+    AuditCheck,
     Backup,
     ImportRecord,
     RecordChange,
@@ -16,8 +17,8 @@ from storage.base import (
 )
 from storage.gpkg import GeoPackageStore
 
-__all__ = ["STORES", "Backup", "GeoPackageStore", "ImportRecord", "RecordChange", "Store",
-           "StoreConflictError", "StoreError", "last_import_time", "open_store",
+__all__ = ["STORES", "AuditCheck", "Backup", "GeoPackageStore", "ImportRecord", "RecordChange",
+           "Store", "StoreConflictError", "StoreError", "last_import_time", "open_store",
            "recovery_message", "recovery_note"]
 
 # The registry of store implementations, chosen by the data setting's form: a file path ends

@@ -60,6 +60,33 @@ class Backup:
     reason: str
 
 
+@dataclass(frozen=True)
+class AuditCheck:
+    """What checking the audit log's hash chain found.
+
+    Attributes
+    ----------
+    entries : int
+        Entries in the log.
+    first_bad : int or None
+        The 1-based line of the first entry that does not match (``None``: the chain holds).
+    reason : str
+        ``"hash"`` (the entry was changed), ``"prev"`` (an entry before it was removed,
+        inserted or changed), ``"json"`` (not a JSON object), ``"unchained"`` (an entry
+        without a hash after chained ones), ``"head"`` (entries were cut off the end, or the
+        head file disagrees); "" when it holds.
+    """
+
+    entries: int
+    first_bad: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Return whether every entry matches."""
+        return self.first_bad is None
+
+
 class Store(Protocol):
     """What Tongxin needs of the place its working dataset lives.
 
@@ -149,6 +176,9 @@ class Store(Protocol):
 
     def audit(self) -> list[dict]:
         """Return the audit log, oldest first."""
+
+    def verify_audit(self) -> AuditCheck:
+        """Check the audit log's hash chain; name the first entry that does not match."""
 
 
 def recovery_message(recovered: dict[str, Any], lang: str | None = None) -> str:

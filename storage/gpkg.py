@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -21,8 +20,9 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from core import settings
 from core.i18n import t
 from layers import LAYERS
-from storage import _history, _tables
+from storage import _audit_log, _history, _tables
 from storage.base import (
+    AuditCheck,
     Backup,
     ImportRecord,
     RecordChange,
@@ -206,10 +206,11 @@ class GeoPackageStore:
 
     def audit(self) -> list[dict]:
         """Return the audit log's entries, oldest first."""
-        if not self.audit_path.exists():
-            return []
-        with open(self.audit_path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+        return _audit_log.read(self.audit_path)
+
+    def verify_audit(self) -> AuditCheck:
+        """Check the audit log's hash chain; name the first entry that does not match."""
+        return _audit_log.verify(self.audit_path)
 
     # -- writing -------------------------------------------------------------------------
     def replace(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord,
@@ -521,10 +522,9 @@ class GeoPackageStore:
             raise StoreError("store.unreadable", path=str(path), detail=_reason(damage, None))
 
     def _audit(self, entry: dict) -> dict:
-        line = {"time": _now().isoformat(timespec="seconds"), **entry}
-        with open(self.audit_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
-        return line
+        # Chained to the entry before it (storage/_audit_log.py): an edit or a removal shows.
+        return _audit_log.append(self.audit_path,
+                                 {"time": _now().isoformat(timespec="seconds"), **entry})
 
 
 def diagnose(path: Path) -> tuple[str, dict] | None:

@@ -181,6 +181,17 @@ def _unit(code: str, **values) -> dict:
             "visited_on": "2024-05-10", "geometry": "POINT (103.77 36.055)", **values}
 
 
+def test_the_audit_log_is_a_hash_chain_kept_across_a_restore(store):
+    store.record({"action": "account_add", "user": "admin", "target": "li"})
+    backup = store.replace("units", _two_units(), _record("units", 2))
+    store.restore(backup.id, "admin")
+    check = store.verify_audit()
+    assert check.ok and check.entries == len(store.audit())
+    entries = store.audit()
+    assert all(b["prev"] == a["hash"] for a, b in zip(entries, entries[1:]) if "hash" in a)
+    assert entries[-1]["action"] == "restore"
+
+
 def test_history_keeps_the_changes_newest_first_by_record(store):
     first = (RecordChange("U002", "add", None, _unit("U002")),
              RecordChange("U001", "update", _unit("U001"), _unit("U001", staff=2500)))
