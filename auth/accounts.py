@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from auth import passwords
+from auth.lockout import Lockout, keys_for
 from core import settings
 from core.errors import TongxinError
 
@@ -150,6 +151,14 @@ def _now() -> str:
 
 def _matches(secret: str, hashed: str) -> bool:
     return passwords.verify(secret, hashed).matches
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the account, or (when locked) until when."""
+
+    account: Account | None
+    locked_until: datetime | None = None
 
 
 @functools.cache
@@ -306,6 +315,49 @@ class AccountStore:
             self._audit({"action": "password_upgraded", "account": username,
                          "user": username})
         return account
+
+    def sign_in(self, username: str, secret: str, client: str | None = None,
+                now: datetime | None = None) -> SignIn:
+        """Check a sign-in against the password and the lockout; audit what happened.
+
+        Parameters
+        ----------
+        username, secret : str
+            What was typed.
+        client : str, optional
+            The client's address (counted and audited).
+        now : datetime, optional
+            The time (default: now).
+
+        Returns
+        -------
+        SignIn
+            The account on success; otherwise, if a lock is on (or this failure set one),
+            when it ends. The same whether the account exists or not.
+        """
+        now = now or datetime.now().astimezone()
+        lockout = Lockout.beside_accounts()
+        keys = keys_for(username, client)
+        where = {"account": username, "user": username, "client": client or ""}
+        until = lockout.locked_until(keys, now)
+        if until is not None:
+            self._audit({"action": "sign_in_locked", **where, "until": until.isoformat()})
+            return SignIn(None, until)
+        account = self.authenticate(username, secret)
+        if account is not None:
+            lockout.clear(keys)
+            self._audit({"action": "sign_in", **where})
+            return SignIn(account)
+        until = lockout.fail(keys, now)
+        self._audit({"action": "sign_in_failed", **where})
+        if until is not None:
+            self._audit({"action": "account_locked", **where, "until": until.isoformat()})
+        return SignIn(None, until)
+
+    def sign_out(self, username: str, client: str | None = None) -> None:
+        """Audit that ``username`` signed out (or was signed out when idle)."""
+        self._audit({"action": "sign_out", "account": username, "user": username,
+                     "client": client or ""})
 
     def authenticate_token(self, token: str) -> Account | None:
         """Return the enabled display account whose token is ``token``, else None."""

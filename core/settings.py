@@ -180,6 +180,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Fewest kinds of character a new password must mix, of four: capital letters, "
             "small letters, digits, and others (punctuation, Chinese characters).",
             Rule(lambda value: 1 <= value <= 4, "config.allowed.kinds")),
+    Setting("signin_max_failures", 5,
+            "Failed sign-ins (per account name, and per client address) within "
+            "signin_window_minutes that lock further attempts.",
+            positive()),
+    Setting("signin_window_minutes", 15,
+            "The window, in minutes, in which failed sign-ins are counted.",
+            positive()),
+    Setting("signin_lockout_minutes", 15,
+            "How long, in minutes, a lock after too many failed sign-ins lasts.",
+            positive()),
     Setting("briefing_seconds", 30,
             "How long the briefing screen shows each view before rotating (the URL parameter "
             "?interval= overrides it).",

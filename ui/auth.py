@@ -14,6 +14,7 @@ from ui import data
 from ui.escape import markdown_literal
 
 USER, LAST_SEEN = "auth_user", "auth_last_seen"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 # Without accounts the dashboard is a read-only demo: these are all it may do.
 DEMO_PERMISSIONS = frozenset({"browse", "briefing"})
 
@@ -87,10 +88,28 @@ def _sign_in(account: Account) -> None:
     st.session_state[LAST_SEEN] = time.time()
 
 
+def client_address() -> str:
+    """Return the client's address, as the audit log and the lockout count it.
+
+    Behind the intranet's nginx every request comes from loopback: there the address nginx
+    passes on (``X-Real-IP``, else the first of ``X-Forwarded-For``) is the client's. From
+    anywhere else those headers could be forged, and the peer's own address is used.
+    """
+    peer = str(st.context.ip_address or "")
+    if peer in LOOPBACK:
+        headers = st.context.headers
+        forwarded = headers.get("X-Real-IP") or \
+            (headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+        return forwarded or peer
+    return peer
+
+
 def sign_out() -> None:
-    """Forget the signed-in account (and leave single sign-on, if used)."""
-    st.session_state.pop(USER, None)
+    """Forget the signed-in account (and leave single sign-on, if used); audit it."""
+    user = st.session_state.pop(USER, None)
     st.session_state.pop(LAST_SEEN, None)
+    if user is not None:
+        accounts().sign_out(user.username, client_address())
 
 
 def gate(lang: str) -> Account | None:
@@ -150,11 +169,16 @@ def _login_form(lang: str) -> None:
         password = st.text_input(t("auth.password", lang), type="password", key="login_pass")
         submitted = st.form_submit_button(t("auth.sign_in", lang))
     if submitted:
-        account = accounts().authenticate(username.strip(), password)
-        if account is None:
+        outcome = accounts().sign_in(username.strip(), password, client_address())
+        if outcome.locked_until is not None:
+            # The same words whether the account exists or not.
+            st.error(t("auth.locked", lang,
+                       until=outcome.locked_until.strftime("%H:%M"),
+                       minutes=settings.get("signin_lockout_minutes")))
+        elif outcome.account is None:
             st.error(t("auth.sign_in_failed", lang))
         else:
-            _sign_in(account)
+            _sign_in(outcome.account)
             st.rerun()
     if _sso_configured():
         st.button(t("auth.sso", lang), on_click=st.login)
