@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 from pathlib import Path
@@ -32,7 +33,7 @@ def test_an_untouched_log_holds(tmp_path):
     assert check.ok and check.entries == 5
     entries = read(path)
     assert entries[0]["prev"] == "0" * 64
-    assert all(b["prev"] == a["hash"] for a, b in zip(entries, entries[1:]))
+    assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(entries))
 
 
 def test_an_edited_entry_is_named(tmp_path):

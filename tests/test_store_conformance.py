@@ -11,6 +11,7 @@ disk, recovery of a damaged GeoPackage) live beside it in ``test_store.py`` and
 from __future__ import annotations
 
 import functools
+import itertools
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -188,7 +189,7 @@ def test_the_audit_log_is_a_hash_chain_kept_across_a_restore(store):
     check = store.verify_audit()
     assert check.ok and check.entries == len(store.audit())
     entries = store.audit()
-    assert all(b["prev"] == a["hash"] for a, b in zip(entries, entries[1:]) if "hash" in a)
+    assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(entries) if "hash" in a)
     assert entries[-1]["action"] == "restore"
 
 
