@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from auth import passwords
@@ -44,7 +44,9 @@ class Account:
     Hashes made before argon2 are bcrypt; :meth:`AccountStore.authenticate` upgrades them.
 
     ``towns`` are the township codes a scoped viewer or editor may change records of; empty
-    means the whole district.
+    means the whole district. ``must_change``: the password was set by an administrator (or
+    has expired) and must be changed before anything else; ``password_changed`` is when the
+    user last chose it.
     """
 
     username: str
@@ -56,6 +58,23 @@ class Account:
     created: str = ""
     updated: str = ""
     towns: tuple[str, ...] = ()
+    must_change: bool = False
+    password_changed: str = ""
+
+    def password_expired(self, now: datetime | None = None) -> bool:
+        """Return whether the password must be changed now (set by an administrator, or old).
+
+        Passwords expire after ``password_max_age_days`` (0: never) from ``password_changed``.
+        """
+        if self.role == "display":
+            return False
+        if self.must_change:
+            return True
+        days = int(settings.get("password_max_age_days"))
+        if not days or not self.password_changed:
+            return False
+        changed = datetime.fromisoformat(self.password_changed)
+        return (now or datetime.now().astimezone()) - changed > timedelta(days=days)
 
     def can(self, permission: str) -> bool:
         """Return whether this account's role grants ``permission``."""
@@ -207,7 +226,8 @@ class AccountStore:
         raise AccountError("auth.unknown_user", user=username)
 
     def add(self, username: str, role: str, secret: str | None, actor: str, name: str = "",
-            email: str = "", towns: Iterable[str] = ()) -> tuple[Account, str]:
+            email: str = "", towns: Iterable[str] = (),
+            must_change: bool = True) -> tuple[Account, str]:
         """Create an account; a display account gets a random token instead of a password.
 
         Parameters
@@ -225,6 +245,9 @@ class AccountStore:
         towns : iterable of str, optional
             Township codes a viewer or editor is limited to (checked against the dataset by
             the caller, :func:`resolve_towns`); empty for the whole district.
+        must_change : bool
+            Whether the user must choose a new password at the first sign-in (an
+            administrator set this one); never for a display account.
 
         Returns
         -------
@@ -242,7 +265,7 @@ class AccountStore:
         secret = secrets.token_urlsafe(24) if role == "display" \
             else passwords.check(secret, username)
         account = Account(username, role, passwords.hash_password(secret), name, email, False,
-                          _now(), _now(), codes)
+                          _now(), _now(), codes, must_change=must_change and role != "display")
         self._save([*self.all(), account])
         self._audit({"action": "account_add", "account": username, "role": role,
                      "towns": list(codes), "user": actor})
@@ -289,7 +312,7 @@ class AccountStore:
         secret = secrets.token_urlsafe(24) if account.role == "display" \
             else passwords.check(secret, username)
         account = replace(account, secret_hash=passwords.hash_password(secret),
-                          updated=_now())
+                          updated=_now(), must_change=account.role != "display")
         self._put(account)
         self._audit({"action": "account_reset", "account": username, "user": actor})
         return account, secret
@@ -353,6 +376,44 @@ class AccountStore:
         if until is not None:
             self._audit({"action": "account_locked", **where, "until": until.isoformat()})
         return SignIn(None, until)
+
+    def change_password(self, username: str, old: str, new: str,
+                        client: str | None = None) -> Account:
+        """Let a user choose a new password, giving the current one; audit it.
+
+        Parameters
+        ----------
+        username : str
+            The account.
+        old, new : str
+            The current password and the new one (which must meet the rules and differ).
+        client : str, optional
+            The client's address, for the audit log.
+
+        Returns
+        -------
+        Account
+            The account, no longer obliged to change its password.
+
+        Raises
+        ------
+        AccountError
+            When ``old`` is wrong or ``new`` is the same.
+        PasswordError
+            When ``new`` breaks the rules.
+        """
+        account = self.get(username)
+        if account.role == "display" or not passwords.verify(old, account.secret_hash).matches:
+            raise AccountError("auth.change.wrong_old")
+        passwords.check(new, username)
+        if new == old:
+            raise AccountError("auth.change.same")
+        account = replace(account, secret_hash=passwords.hash_password(new), updated=_now(),
+                          must_change=False, password_changed=_now())
+        self._put(account)
+        self._audit({"action": "password_changed", "account": username, "user": username,
+                     "client": client or ""})
+        return account
 
     def sign_out(self, username: str, client: str | None = None) -> None:
         """Audit that ``username`` signed out (or was signed out when idle)."""

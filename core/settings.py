@@ -180,6 +180,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Fewest kinds of character a new password must mix, of four: capital letters, "
             "small letters, digits, and others (punctuation, Chinese characters).",
             Rule(lambda value: 1 <= value <= 4, "config.allowed.kinds")),
+    Setting("password_max_age_days", 0,
+            "Days after which a password must be changed at the next sign-in; 0 for never.",
+            Rule(lambda value: value >= 0, "config.allowed.non_negative")),
     Setting("signin_max_failures", 5,
             "Failed sign-ins (per account name, and per client address) within "
             "signin_window_minutes that lock further attempts.",

@@ -22,9 +22,9 @@ PASSWORD = "correct horse 42"
 @pytest.fixture
 def accounts(demo_env, tmp_path) -> AccountStore:
     store = AccountStore.from_settings(audit=open_store().record)
-    store.add("admin1", "admin", PASSWORD, "tester", name="管理员")
-    store.add("editor1", "editor", PASSWORD, "tester")
-    store.add("viewer1", "viewer", PASSWORD, "tester")
+    store.add("admin1", "admin", PASSWORD, "tester", name="管理员", must_change=False)
+    store.add("editor1", "editor", PASSWORD, "tester", must_change=False)
+    store.add("viewer1", "viewer", PASSWORD, "tester", must_change=False)
     return store
 
 

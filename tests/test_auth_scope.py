@@ -23,9 +23,9 @@ XIZHAN, YANJIAPING, XIYUAN = "620103005", "620103006", "620103001"
 @pytest.fixture
 def accounts(demo_env) -> AccountStore:
     store = AccountStore.from_settings(audit=open_store().record)
-    store.add("admin1", "admin", PASSWORD, "tester")
-    store.add("wang", "editor", PASSWORD, "tester", towns=(YANJIAPING, XIZHAN))
-    store.add("li", "editor", PASSWORD, "tester")
+    store.add("admin1", "admin", PASSWORD, "tester", must_change=False)
+    store.add("wang", "editor", PASSWORD, "tester", towns=(YANJIAPING, XIZHAN), must_change=False)
+    store.add("li", "editor", PASSWORD, "tester", must_change=False)
     return store
 
 

@@ -44,7 +44,7 @@ def served(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser-edit") / "tongxin.gpkg"
     store = GeoPackageStore(path, settings.path("demo"))
     store.read("units")  # the working copy exists before the server opens it
-    AccountStore(path.with_name("accounts.json")).add("li", "editor", PASSWORD, "tester")
+    AccountStore(path.with_name("accounts.json")).add("li", "editor", PASSWORD, "tester", must_change=False)
     with streamlit_server(path) as url:
         yield url, store
 

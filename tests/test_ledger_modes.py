@@ -577,8 +577,8 @@ def test_a_scoped_update_touches_only_its_townships(two_units, tmp_path):
 def scoped_editor(store, monkeypatch) -> str:
     """Accounts exist; the command line is signed in as wang, an editor of 西园街道 only."""
     accounts = AccountStore.from_settings(audit=store.record)
-    accounts.add("admin1", "admin", PASSWORD, "tester")
-    accounts.add("wang", "editor", PASSWORD, "tester", towns=(XIYUAN,))
+    accounts.add("admin1", "admin", PASSWORD, "tester", must_change=False)
+    accounts.add("wang", "editor", PASSWORD, "tester", towns=(XIYUAN,), must_change=False)
     monkeypatch.setenv("TONGXIN_USER", "wang")
     monkeypatch.setenv("TONGXIN_PASSWORD", PASSWORD)
     return "wang"

@@ -17,8 +17,8 @@ T0 = datetime(2026, 11, 29, 9, 0).astimezone()
 @pytest.fixture
 def accounts(demo_env) -> AccountStore:
     store = AccountStore.from_settings(audit=open_store().record)
-    store.add("li", "editor", PASSWORD, "tester")
-    store.add("wang", "viewer", PASSWORD, "tester")
+    store.add("li", "editor", PASSWORD, "tester", must_change=False)
+    store.add("wang", "viewer", PASSWORD, "tester", must_change=False)
     return store
 
 

@@ -31,9 +31,9 @@ pytestmark = pytest.mark.usefixtures("fresh_caches")
 @pytest.fixture
 def accounts(demo_env) -> AccountStore:
     store = AccountStore.from_settings(audit=open_store().record)
-    store.add("li", "editor", PASSWORD, "tester")
-    store.add("wang", "editor", PASSWORD, "tester", towns=(YANJIAPING, XIZHAN))
-    store.add("zhao", "viewer", PASSWORD, "tester")
+    store.add("li", "editor", PASSWORD, "tester", must_change=False)
+    store.add("wang", "editor", PASSWORD, "tester", towns=(YANJIAPING, XIZHAN), must_change=False)
+    store.add("zhao", "viewer", PASSWORD, "tester", must_change=False)
     return store
 
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("fresh_caches")
 def _signed_in(username: str = "editor1", towns: tuple[str, ...] = ()) -> AppTest:
     from auth.accounts import AccountStore
 
-    AccountStore.from_settings().add(username, "editor", PASSWORD, "tester", towns=towns)
+    AccountStore.from_settings().add(username, "editor", PASSWORD, "tester", towns=towns, must_change=False)
     at = opened_page()
     at.text_input(key="login_user").set_value(username)
     at.text_input(key="login_pass").set_value(PASSWORD)

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from auth.accounts import Account, AccountError, AccountStore
+from auth.passwords import PasswordError
 from core import settings
 from core.i18n import t
 from ui import data
@@ -139,7 +140,44 @@ def gate(lang: str) -> Account | None:
         _login_form(lang)
         st.stop()
     st.session_state[LAST_SEEN] = time.time()
+    _require_new_password(lang)
     return current()
+
+
+def _require_new_password(lang: str) -> None:
+    """Stop at the change-password form while the account's password must be changed."""
+    user = current()
+    try:
+        account = accounts().get(user.username) if user is not None else None
+    except AccountError:
+        account = None
+    if account is None or not account.password_expired():
+        return
+    st.title("同心 Tongxin")
+    st.subheader(t("auth.change.heading", lang))
+    st.info(t("auth.change.why_set", lang) if account.must_change else
+            t("auth.change.why_expired", lang, days=settings.get("password_max_age_days")))
+    with st.form("change_password"):
+        old = st.text_input(t("auth.change.old", lang), type="password", key="chg_old")
+        new = st.text_input(t("auth.change.new", lang, minimum=settings.get(
+            "password_min_length"), kinds=settings.get("password_min_kinds")),
+            type="password", key="chg_new")
+        again = st.text_input(t("auth.change.again", lang), type="password", key="chg_again")
+        submitted = st.form_submit_button(t("auth.change.submit", lang))
+    if submitted:
+        if new != again:
+            st.error(t("auth.change.mismatch", lang))
+        else:
+            try:
+                changed = accounts().change_password(account.username, old, new,
+                                                     client_address())
+            except (AccountError, PasswordError) as exc:
+                st.error(exc.message(lang))
+            else:
+                st.session_state[USER] = changed
+                st.success(t("auth.change.done", lang))
+                st.rerun()
+    st.stop()
 
 
 def _try_token() -> bool:
