@@ -24,6 +24,8 @@ PAGES = [
     ("views/report.py", "nav.report", "report", "browse"),
     ("views/data.py", "nav.data", "data", "browse"),
     ("views/briefing.py", "nav.briefing", "briefing", "briefing"),
+    ("views/audit.py", "nav.audit", "audit", "audit"),
+    ("views/security.py", "nav.security", "security", "security"),
 ]
 allowed = [p for p in PAGES if auth.can(p[3])]
 page = st.navigation([st.Page(path, title=t(key, lang), url_path=url,

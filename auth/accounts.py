@@ -18,15 +18,22 @@ from core import settings
 from core.errors import TongxinError
 
 # What each role may do. "display" is the briefing-room screen: it sees only /briefing.
+# The three officers of 等保 2.0 (三员分立) are three roles, and an account has one role, so no
+# account holds two of them: the system administrator ("admin": accounts), the security
+# administrator ("security": security settings, unlocking) and the auditor ("auditor": reads
+# the audit log, nothing else).
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"browse", "briefing"}),
     "editor": frozenset({"browse", "briefing", "import", "restore"}),
     "admin": frozenset({"browse", "briefing", "import", "restore", "accounts"}),
+    "security": frozenset({"security"}),
+    "auditor": frozenset({"audit"}),
     "display": frozenset({"briefing"}),
 }
 ROLES = tuple(PERMISSIONS)
 # Roles an account may be limited to some townships in. An admin acts for the whole district
-# and the briefing screen shows it, so neither is ever scoped.
+# and the briefing screen shows it, so neither is ever scoped (nor are the security officer and
+# the auditor, who change no records).
 SCOPED_ROLES = ("viewer", "editor")
 # How township lists may be written: commas (also the Chinese ones), 、 and spaces.
 _TOWN_SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -414,6 +421,11 @@ class AccountStore:
         self._audit({"action": "password_changed", "account": username, "user": username,
                      "client": client or ""})
         return account
+
+    def unlock(self, key: str, actor: str) -> None:
+        """Lift a sign-in lock (``user:NAME`` or ``addr:IP``) before it ends; audit it."""
+        Lockout.beside_accounts().clear([key])
+        self._audit({"action": "unlock", "target": key, "user": actor})
 
     def sign_out(self, username: str, client: str | None = None) -> None:
         """Audit that ``username`` signed out (or was signed out when idle)."""

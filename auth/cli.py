@@ -18,6 +18,7 @@ from auth.accounts import (
     resolve_towns,
     split_towns,
 )
+from auth.lockout import keys_for
 from auth.passwords import PasswordError
 from core.actor import current_user
 from core.cli import EXIT_OK, CommandLine
@@ -83,6 +84,9 @@ def _arguments(sub: Any, lang: str) -> None:
     listing = sub.add_parser("list")
     listing.add_argument("--json", action="store_true")
     audit_cli.arguments(sub, lang)
+    unlock = sub.add_parser("unlock", help=t("auth.cli_help_unlock", lang))
+    unlock.add_argument("username", nargs="?", default=None)
+    unlock.add_argument("--address", default=None)
 
 
 def _add(args: argparse.Namespace, lang: str) -> int:
@@ -127,6 +131,15 @@ def _towns(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _unlock(args: argparse.Namespace, lang: str) -> int:
+    if (args.username is None) == (args.address is None):
+        raise AccountError("auth.unlock_usage")
+    key = keys_for(args.username, None)[0] if args.username else f"addr:{args.address}"
+    _store().unlock(key, current_user())
+    print(t("auth.cli_unlocked", lang, target=key))
+    return EXIT_OK
+
+
 def _list(args: argparse.Namespace, lang: str) -> int:
     accounts = _store().all()
     if args.json:
@@ -146,7 +159,8 @@ def _list(args: argparse.Namespace, lang: str) -> int:
 COMMAND_LINE = CommandLine("python -m auth", "auth.cli_description", _arguments,
                            {"add": _add, "disable": _set_disabled, "enable": _set_disabled,
                             "reset": _reset, "list": _list, "towns": _towns,
-                            "audit": audit_cli.audit, "verify-audit": audit_cli.verify},
+                            "audit": audit_cli.audit, "verify-audit": audit_cli.verify,
+                            "unlock": _unlock},
                            (AccountError, PasswordError, StoreError))
 
 

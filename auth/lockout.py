@@ -92,6 +92,13 @@ class Lockout:
                     locked = max(locked, now + lock) if locked else now + lock
         return locked
 
+    def locks(self, now: datetime) -> dict[str, datetime]:
+        """Return ``{key: end}`` of every lock on at ``now`` (``user:NAME``, ``addr:IP``)."""
+        with self._state() as state:
+            ends = {key: datetime.fromisoformat(entry["locked_until"])
+                    for key, entry in state.items() if entry.get("locked_until")}
+        return {key: end for key, end in ends.items() if end > now}
+
     def clear(self, keys: Iterable[str]) -> None:
         """Forget the failures of ``keys`` (after a right password, or an unlock)."""
         with self._state() as state:
