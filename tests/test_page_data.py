@@ -108,7 +108,7 @@ def _signed_in(role: str, towns: tuple[str, ...] = ()) -> AppTest:
     from auth.accounts import AccountStore
 
     AccountStore.from_settings().add(f"{role}1", role, "correct horse 42", "tester",
-                                     towns=towns)
+                                     towns=towns, must_change=False)
     at = opened_page()
     at.text_input(key="login_user").set_value(f"{role}1")
     at.text_input(key="login_pass").set_value("correct horse 42")
