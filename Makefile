@@ -27,7 +27,7 @@ install-dev: dev-deps
 
 # Install and start the dashboard on the demo data (http://localhost:8501).
 run: install
-	$(PY) -m streamlit run dashboard.py
+	$(PY) -m streamlit run server.py
 
 # Install what the tests need, then lint, check types and run every test.
 test: install-dev

@@ -27,10 +27,17 @@ PAGES = [
     ("views/audit.py", "nav.audit", "audit", "audit"),
     ("views/security.py", "nav.security", "security", "security"),
 ]
-allowed = [p for p in PAGES if auth.can(p[3])]
-page = st.navigation([st.Page(path, title=t(key, lang), url_path=url,
-                              default=(path == allowed[0][0]))
-                      for path, key, url, _ in allowed])
+pages = [st.Page(path, title=t(key, lang), url_path=url, default=(url == ""))
+         for path, key, url, permission in PAGES if auth.can(permission)]
+if not any(p.url_path == "" for p in pages):
+    # Streamlit serves the default page at "/" only, so an account without the overview (the
+    # auditor, the security officer, the display) would get "page not found" at its own page's
+    # address: "/" is a hidden page that moves on to its first page, filters and token kept.
+    pages.append(st.Page(lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()),
+                         title=pages[0].title, url_path="start", default=True,
+                         visibility="hidden"))
+page = st.navigation(pages)
 auth.sidebar(lang)
-filters.render(lang)
+if auth.can("browse"):  # the auditor's and security officer's pages filter nothing on the map
+    filters.render(lang)
 page.run()

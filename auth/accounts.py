@@ -14,6 +14,7 @@ from pathlib import Path
 
 from auth import passwords
 from auth.lockout import Lockout, keys_for
+from auth.sessions import Sessions
 from core import settings
 from core.errors import TongxinError
 
@@ -310,8 +311,14 @@ class AccountStore:
         account = replace(self.get(username), disabled=disabled, updated=_now())
         self._put(account)
         action = "account_disable" if disabled else "account_enable"
-        self._audit({"action": action, "account": username, "user": actor})
+        ended = self.sessions().end_user(username) if disabled else 0
+        self._audit({"action": action, "account": username, "user": actor,
+                     **({"sessions_ended": ended} if ended else {})})
         return account
+
+    def sessions(self) -> Sessions:
+        """Return the signed-in sessions kept beside this accounts file."""
+        return Sessions(self.path.parent)
 
     def reset(self, username: str, secret: str | None, actor: str) -> tuple[Account, str]:
         """Set a new password (a new token for a display account)."""
@@ -321,7 +328,10 @@ class AccountStore:
         account = replace(account, secret_hash=passwords.hash_password(secret),
                           updated=_now(), must_change=account.role != "display")
         self._put(account)
-        self._audit({"action": "account_reset", "account": username, "user": actor})
+        # Whoever knew the old password is signed out everywhere.
+        ended = self.sessions().end_user(username)
+        self._audit({"action": "account_reset", "account": username, "user": actor,
+                     **({"sessions_ended": ended} if ended else {})})
         return account, secret
 
     def authenticate(self, username: str, secret: str) -> Account | None:
@@ -426,6 +436,13 @@ class AccountStore:
         """Lift a sign-in lock (``user:NAME`` or ``addr:IP``) before it ends; audit it."""
         Lockout.beside_accounts().clear([key])
         self._audit({"action": "unlock", "target": key, "user": actor})
+
+    def end_sessions(self, username: str, actor: str) -> int:
+        """Sign ``username`` out everywhere (强制下线) at their next page run; audit it."""
+        ended = self.sessions().end_user(username)
+        self._audit({"action": "sessions_ended", "account": username, "count": ended,
+                     "user": actor})
+        return ended
 
     def sign_out(self, username: str, client: str | None = None) -> None:
         """Audit that ``username`` signed out (or was signed out when idle)."""

@@ -34,8 +34,16 @@ TICKET_SECONDS = 60
 MAX_DAYS = 7
 
 
+# How often a session's "last seen" is written: often enough for the idle limit (minutes).
+SEEN_EVERY = 60
+
+
 def _now() -> datetime:
     return datetime.now().astimezone()
+
+
+def _idle() -> timedelta:
+    return timedelta(minutes=float(settings.get("session_idle_minutes")))
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,24 @@ class Session:
 
     id: str
     username: str
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """A session as the security officer sees it: whose, since when, last seen when."""
+
+    id: str
+    username: str
+    started: datetime
+    seen: datetime
+
+
+@dataclass(frozen=True)
+class Started:
+    """A session just started: its id, and the one-time ticket that sets its cookie."""
+
+    id: str
+    ticket: str
 
 
 class Sessions:
@@ -92,22 +118,33 @@ class Sessions:
                 state = {}  # damaged: everyone signs in again, nobody is let in
             state.setdefault("sessions", {})
             state.setdefault("tickets", {})
+            before = json.dumps(state, sort_keys=True)
             yield state
-            fh.seek(0)
-            fh.truncate()
-            json.dump(state, fh)
+            after = json.dumps(state, sort_keys=True)
+            if after != before:  # most page runs only read: no write, no wait for the disk
+                fh.seek(0)
+                fh.truncate()
+                fh.write(after)
 
-    def start(self, username: str, now: datetime | None = None) -> str:
-        """Start a session for ``username``; return a one-time ticket for the cookie route."""
+    def start(self, username: str, now: datetime | None = None) -> Started:
+        """Start a session for ``username``; return its id and a one-time cookie ticket.
+
+        Sessions idle beyond ``session_idle_minutes`` are dropped here, so the file holds only
+        the ones that may still be used.
+        """
         now = now or _now()
         session_id, ticket = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        idle = _idle()
         with self._state() as state:
+            for old, data in list(state["sessions"].items()):
+                if now - datetime.fromisoformat(data["seen"]) > idle:
+                    state["sessions"].pop(old)
             state["sessions"][session_id] = {"user": username, "started": now.isoformat(),
                                              "seen": now.isoformat()}
             state["tickets"][ticket] = {"session": session_id,
                                         "until": (now + timedelta(seconds=TICKET_SECONDS))
                                         .isoformat()}
-        return ticket
+        return Started(session_id, ticket)
 
     def redeem(self, ticket: str, now: datetime | None = None) -> str | None:
         """Return the cookie value for a ticket, once; None if unknown, used or too old."""
@@ -137,16 +174,37 @@ class Sessions:
             return None
         if not expiry.isdigit() or int(expiry) < now.timestamp():
             return None
-        idle = timedelta(minutes=float(settings.get("session_idle_minutes")))
+        return self.touch(session_id, now)
+
+    def touch(self, session_id: str, now: datetime | None = None) -> Session | None:
+        """Return the session ``session_id`` if it is still open, and mark it seen now.
+
+        None once it has ended (signed out, its user's sessions ended) or been idle beyond
+        ``session_idle_minutes`` (then it is ended too). "Seen" is written at most once a
+        minute, so a busy page does not rewrite the file on every run.
+        """
+        now = now or _now()
         with self._state() as state:
             data = state["sessions"].get(session_id)
             if data is None:
                 return None
-            if now - datetime.fromisoformat(data["seen"]) > idle:
+            seen = datetime.fromisoformat(data["seen"])
+            if now - seen > _idle():
                 state["sessions"].pop(session_id)
                 return None
-            data["seen"] = now.isoformat()
+            if now - seen > timedelta(seconds=SEEN_EVERY):
+                data["seen"] = now.isoformat()
             return Session(session_id, data["user"])
+
+    def open(self, now: datetime | None = None) -> list[OpenSession]:
+        """Return the sessions that may still be used, most recently seen first."""
+        now = now or _now()
+        with self._state() as state:
+            found = [OpenSession(key, data["user"], datetime.fromisoformat(data["started"]),
+                                 datetime.fromisoformat(data["seen"]))
+                     for key, data in state["sessions"].items()]
+        return sorted((s for s in found if now - s.seen <= _idle()),
+                      key=lambda s: s.seen, reverse=True)
 
     def end(self, cookie_or_id: str) -> None:
         """End a session (sign-out): its cookie is refused from now on."""

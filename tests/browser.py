@@ -47,7 +47,7 @@ def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = ""
     # A file, not a pipe: nobody reads a pipe during a long soak and a full one stalls the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.baseUrlPath", base_path],

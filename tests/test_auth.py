@@ -6,6 +6,7 @@ import io
 import json
 import os
 import stat
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -132,9 +133,35 @@ def test_an_idle_session_must_sign_in_again(accounts, monkeypatch):
     at.text_input(key="login_pass").set_value(PASSWORD)
     at.button[0].click().run()
     assert len(at.metric) > 0
-    at.session_state["auth_last_seen"] = 0.0  # idle since 1970
+    # The session was last seen now; the next run comes 31 minutes later (idle limit 30).
+    later = datetime.now().astimezone() + timedelta(minutes=31)
+    monkeypatch.setattr("auth.sessions._now", lambda: later)
     at.run()
     assert len(at.metric) == 0 and any("重新登录" in w.value for w in at.warning)
+
+
+def test_a_sign_in_without_a_session_idles_out_too(accounts):
+    _, token = accounts.add("wall", "display", None, "admin1")
+    at = opened_page(query={"token": token, "interval": "3600"})
+    assert at.session_state["auth_user"].username == "wall"
+    at.session_state["auth_last_seen"] = 0.0  # idle since 1970
+    at.query_params.clear()  # the token gone from the address: nothing signs it in again
+    at.run()
+    assert "auth_user" not in at.session_state
+    assert any("重新登录" in w.value for w in at.warning)
+
+
+def test_disabling_an_account_ends_its_session_at_the_next_run(accounts):
+    at = opened_page()
+    at.text_input(key="login_user").set_value("editor1")
+    at.text_input(key="login_pass").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert len(at.metric) > 0
+    accounts.set_disabled("editor1", True, "admin1")
+    at.run()
+    assert len(at.metric) == 0 and any("停用" in w.value for w in at.warning)
+    assert any(e.get("action") == "account_disable" and e.get("sessions_ended") == 1
+               for e in open_store().audit())
 
 
 def test_the_display_account_sees_only_the_briefing_screen(accounts):

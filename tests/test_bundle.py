@@ -65,7 +65,7 @@ def test_one_folder_with_every_wheel_the_app_the_installer_sbom_and_licences(bui
     assert {bundle.normalise(w.name.split("-", 1)[0]) for w in wheels} == bundle.locked_names()
     for name in ("install.sh", "VERSION", "ARCH", "PYTHON", "sbom.cdx.json", "THIRD-PARTY-LICENSES.md",
                  "packaging/tongxin.service", "packaging/tongxin.env",
-                 "packaging/nginx-tongxin.conf", "app/dashboard.py", "app/requirements.lock",
+                 "packaging/nginx-tongxin.conf", "app/dashboard.py", "app/server.py", "app/requirements.lock",
                  "app/static/vendor/leaflet/leaflet.js", "app/data/demo/tongxin-demo.gpkg"):
         assert (unpacked / name).is_file(), name
     # The app only: no tests, benchmarks or demo builder go to the intranet.
@@ -136,6 +136,8 @@ def test_offline_install_serves_imports_and_upgrades_with_the_data_unchanged(unp
             break; fi
           sleep 1
         done
+        curl -sS -o /dev/null -D {tmp_path}/signout.headers \
+          "http://127.0.0.1:{port}/tongxin/_tongxin/signout?next=/tongxin/"
         kill $server; wait $server || true
         {prefix}/bin/tongxin layers import units {ledger} --mode append --json > {tmp_path}/import.json
         {prefix}/bin/tongxin layers status --json > {tmp_path}/status.json
@@ -143,6 +145,10 @@ def test_offline_install_serves_imports_and_upgrades_with_the_data_unchanged(unp
     assert first.returncode == 0, first.stderr[-3000:]
     assert "完成 Done" in first.stdout and "systemctl enable --now tongxin" in first.stdout
     assert (tmp_path / "health").read_text() == "ok"
+    # The installed service is server.py: its own cookie routes and headers are in front.
+    signout = (tmp_path / "signout.headers").read_text().lower()
+    assert signout.startswith("http/1.1 303") and "location: /tongxin/" in signout
+    assert "x-content-type-options: nosniff" in signout
     imported = json.loads((tmp_path / "import.json").read_text())
     assert imported["ok"] is True and imported["written"] is True
     assert imported["changes"] == {"added": 2, "updated": 0, "removed": 0, "unchanged": 0}

@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import urllib.request
+from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from auth.sessions import COOKIE, Sessions
 from tests.browser import CHROMIUM_ARGS, LOCAL_PREFIXES, map_painted, streamlit_server
 from tests.conftest import ROOT
 
@@ -26,6 +29,12 @@ pytestmark = [pytest.mark.browser,
                                  reason="needs Debian's nginx (.ci/run installs it)")]
 
 SITE = ROOT / "packaging" / "nginx-tongxin.conf"
+# What the HTTPS site sends on every answer, each exactly once (nginx's, not the app's too).
+SECURITY = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+            "Content-Security-Policy": "frame-ancestors 'self'",
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "SAMEORIGIN",
+            "Referrer-Policy": "same-origin"}
 PAGES = {"": True, "workstations": True, "activities": True, "units": True, "sites": True,
          "scorecard": True, "data": False, "briefing": False}
 
@@ -157,6 +166,69 @@ def test_the_upload_limit_is_the_apps(proxied):
     limit = re.search(r"client_max_body_size (\d+)m;", site)
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert limit and f"maxUploadSize = {limit.group(1)}" in config
+
+
+def _get(url: str) -> tuple[int, Message]:
+    """GET ``url`` without following redirects or checking the throwaway certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
+    try:
+        with opener.open(url, timeout=10) as resp:
+            resp.read()
+            return resp.status, resp.headers
+    except urllib.error.HTTPError as answer:
+        return answer.code, answer.headers
+
+
+def _cookie_attributes(set_cookie: str) -> dict[str, str]:
+    """Return a Set-Cookie header's attributes, names lower-cased ('' for a flag)."""
+    parts = [p.strip() for p in set_cookie.split(";")[1:]]
+    return {p.partition("=")[0].lower(): p.partition("=")[2] for p in parts if p}
+
+
+@pytest.mark.parametrize("path", ["/", "/app/static/vendor/leaflet/leaflet.js",
+                                  "/_stcore/health", ""])
+def test_each_security_header_is_sent_once_over_https(proxied, path):
+    # A page, a static file, Streamlit's own endpoint, and a redirect nginx answers alone.
+    url, _, _ = proxied
+    status, headers = _get(url + path)
+    assert status in (200, 301), status
+    for name, value in SECURITY.items():
+        assert headers.get_all(name) == [value], (name, headers.items())
+
+
+def test_the_session_cookie_set_through_nginx_is_secure(proxied):
+    url, _, work = proxied
+    # Tongxin keeps sessions beside its accounts file, TONGXIN_ACCOUNTS=<work>/accounts.json.
+    ticket = Sessions(work).start("li").ticket
+    status, headers = _get(f"{url}/_tongxin/session?ticket={ticket}&next=/tongxin/sites")
+    assert status == 303
+    assert headers["Location"] == "/tongxin/sites"
+    cookies = headers.get_all("Set-Cookie") or []
+    ours = [c for c in cookies if c.startswith(f"{COOKIE}=")]
+    assert len(ours) == 1, cookies
+    attrs = _cookie_attributes(ours[0])
+    assert "secure" in attrs and "httponly" in attrs
+    assert attrs["samesite"].lower() == "strict"
+    assert attrs["path"] == "/tongxin/"
+    for name, value in SECURITY.items():
+        assert headers.get_all(name) == [value], name
+
+
+def test_plain_http_never_reaches_the_cookie_route(proxied):
+    url, http_port, work = proxied
+    ticket = Sessions(work).start("li").ticket
+    status, headers = _get(f"http://127.0.0.1:{http_port}/tongxin/_tongxin/session"
+                           f"?ticket={ticket}&next=/tongxin/")
+    assert status == 301
+    assert headers["Location"] == (f"https://127.0.0.1/tongxin/_tongxin/session"
+                                   f"?ticket={ticket}&next=/tongxin/")
+    assert headers.get_all("Set-Cookie") is None
+    # The ticket was not even spent: only the HTTPS site talks to Tongxin.
+    status, headers = _get(f"{url}/_tongxin/session?ticket={ticket}&next=/tongxin/")
+    assert any(c.startswith(f"{COOKIE}=") for c in headers.get_all("Set-Cookie") or [])
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

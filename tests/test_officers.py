@@ -95,6 +95,19 @@ def test_the_security_officer_unlocks_and_nobody_else_may(accounts):
             at.switch_page(page).run()
 
 
+def test_the_security_officer_signs_an_account_out_everywhere(accounts):
+    first, second = accounts.sessions().start("li"), accounts.sessions().start("li")
+    at = _signed_in("sec1")
+    shown = next(d.value for d in at.dataframe if "最近活动" in d.value.columns)
+    assert sorted(shown["账号"]) == ["li", "li", "sec1"]
+    at.selectbox(key="sec_end_user").set_value("li").run()
+    at.button(key="sec_end_button").click().run()
+    assert accounts.sessions().touch(first.id) is None and accounts.sessions().touch(second.id) is None
+    assert [s.username for s in accounts.sessions().open()] == ["sec1"]
+    entry = [e for e in open_store().audit() if e["action"] == "sessions_ended"][-1]
+    assert (entry["account"], entry["count"], entry["user"]) == ("li", 2, "sec1")
+
+
 def test_unlock_from_the_command_line(accounts, capsys):
     for _ in range(5):
         accounts.sign_in("nobody", "wrong", "10.9.9.9")

@@ -19,7 +19,7 @@ def sessions(tmp_path) -> Sessions:
 
 
 def _cookie(sessions: Sessions, user: str = "li", now: datetime = T0) -> str:
-    cookie = sessions.redeem(sessions.start(user, now), now)
+    cookie = sessions.redeem(sessions.start(user, now).ticket, now)
     assert cookie is not None
     return cookie
 
@@ -33,9 +33,9 @@ def test_the_key_is_made_once_and_owner_only(sessions):
 
 
 def test_a_ticket_works_once_and_not_late(sessions):
-    ticket = sessions.start("li", T0)
+    ticket = sessions.start("li", T0).ticket
     assert sessions.redeem(ticket, T0 + timedelta(seconds=TICKET_SECONDS + 1)) is None
-    ticket = sessions.start("li", T0)
+    ticket = sessions.start("li", T0).ticket
     assert sessions.redeem(ticket, T0) is not None
     assert sessions.redeem(ticket, T0) is None
     assert sessions.redeem("made-up", T0) is None

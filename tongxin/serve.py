@@ -45,7 +45,7 @@ def streamlit_argv(port: int, address: str, base_url_path: str) -> list[str]:
     list of str
         The interpreter and its arguments.
     """
-    return [sys.executable, "-m", "streamlit", "run", str(settings.PROJECT_ROOT / "dashboard.py"),
+    return [sys.executable, "-m", "streamlit", "run", str(settings.PROJECT_ROOT / "server.py"),
             "--server.port", str(port), "--server.address", address,
             "--server.baseUrlPath", base_url_path.strip("/"),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",

@@ -1,7 +1,15 @@
-"""Signing in on the dashboard: the login form, roles, idle expiry, and the read-only demo."""
+"""Signing in on the dashboard: the login form, roles, idle expiry, and the read-only demo.
+
+A password sign-in starts a session (:mod:`auth.sessions`) whose signed cookie the server's
+own route sets (:mod:`auth.web`): this page hands it a one-time ticket by sending the browser
+there once, and comes back to the same address with its filters. From then on every page run
+(a reload, a new tab) finds the session from the cookie, and ends it when it has been signed
+out, has idled out, or its account is disabled.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 
 import streamlit as st
@@ -9,12 +17,17 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from auth.accounts import Account, AccountError, AccountStore
 from auth.passwords import PasswordError
+from auth.sessions import COOKIE
+from auth.web import SESSION_PATH, SIGNOUT_PATH
 from core import settings
 from core.i18n import t
 from ui import data
 from ui.escape import markdown_literal
 
 USER, LAST_SEEN = "auth_user", "auth_last_seen"
+# The signed-in session's id; its cookie ticket until the browser has been sent to redeem it;
+# and a sign-out whose cookie the browser should drop.
+SESSION, TICKET, SIGNED_OUT = "auth_session", "auth_ticket", "auth_signed_out"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 # Without accounts the dashboard is a read-only demo: these are all it may do.
 DEMO_PERMISSIONS = frozenset({"browse", "briefing"})
@@ -84,9 +97,60 @@ def _expired() -> bool:
     return last is not None and time.time() - last > idle
 
 
-def _sign_in(account: Account) -> None:
+def _sign_in(account: Account, session: str | None = None, ticket: str | None = None) -> None:
     st.session_state[USER] = account
     st.session_state[LAST_SEEN] = time.time()
+    if session is not None:
+        st.session_state[SESSION] = session
+        st.session_state[TICKET] = ticket
+
+
+def _forget() -> Account | None:
+    for key in (SESSION, TICKET, LAST_SEEN):
+        st.session_state.pop(key, None)
+    return st.session_state.pop(USER, None)
+
+
+def _enabled(username: str) -> Account | None:
+    try:
+        account = accounts().get(username)
+    except AccountError:
+        return None  # removed since signing in
+    return None if account.disabled else account
+
+
+def _resume(lang: str) -> None:
+    """Bring this run's sign-in up to date with the sessions and accounts files.
+
+    A session is found in this tab's memory or else from the browser's cookie (a reload, a new
+    tab). It stops here once it has ended elsewhere, idled out, or its account has been
+    disabled or removed; a sign-in without a session (a display token, single sign-on) is
+    checked against the account and the idle limit the same way. The account is read afresh,
+    so a change of role or townships applies at the next run.
+    """
+    user, session_id = current(), st.session_state.get(SESSION)
+    if user is None and session_id is None:
+        found = accounts().sessions().check(st.context.cookies.get(COOKIE))
+        session_id = found.id if found is not None else None
+    if session_id is not None:
+        session = accounts().sessions().touch(session_id)
+        account = _enabled(session.username) if session is not None else None
+        if account is None:
+            if session is not None:  # disabled or removed: every session of it ends
+                accounts().sessions().end_user(session.username)
+            if _forget() is not None:
+                st.warning(t("auth.ended", lang))
+            return
+        st.session_state[USER], st.session_state[SESSION] = account, session_id
+        return
+    if user is None:
+        return
+    account = _enabled(user.username)
+    if account is None or _expired():
+        _forget()
+        st.warning(t("auth.expired" if account is not None else "auth.ended", lang))
+        return
+    st.session_state[USER] = account
 
 
 def client_address() -> str:
@@ -106,11 +170,53 @@ def client_address() -> str:
 
 
 def sign_out() -> None:
-    """Forget the signed-in account (and leave single sign-on, if used); audit it."""
-    user = st.session_state.pop(USER, None)
-    st.session_state.pop(LAST_SEEN, None)
+    """End this session (its cookie is refused from now on) and audit the sign-out."""
+    session_id = st.session_state.get(SESSION)
+    user = _forget()
+    if session_id is not None:
+        accounts().sessions().end(session_id)
+        st.session_state[SIGNED_OUT] = True
     if user is not None:
         accounts().sign_out(user.username, client_address())
+
+
+def _server_path(path: str) -> str:
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return (f"/{base}" if base else "") + path
+
+
+# Where this tab asked to go before signing in: Streamlit shows its first page's address once
+# the sign-in reruns, so the address (page and filters) is kept in the tab's sessionStorage.
+ADDRESS_KEY = "tongxin_next"
+
+
+def _remember_address() -> None:
+    st.html(f"""<script>
+(() => {{
+  const key = {json.dumps(ADDRESS_KEY)};
+  if (!sessionStorage.getItem(key))
+    sessionStorage.setItem(key, window.location.pathname + window.location.search);
+}})();
+</script>""", unsafe_allow_javascript=True)
+
+
+def _send_browser(path: str, query: dict[str, str]) -> None:
+    """Send the browser to one of the server's own routes, and from there back to the page.
+
+    ``next`` is the address this tab asked for before signing in (page and filters, as kept
+    by the login form), else the address the browser shows now.
+    """
+    target = json.dumps(_server_path(path))
+    params = json.dumps(query)
+    st.html(f"""<script>
+(() => {{
+  const key = {json.dumps(ADDRESS_KEY)};
+  const q = new URLSearchParams({params});
+  q.set("next", sessionStorage.getItem(key) || window.location.pathname + window.location.search);
+  sessionStorage.removeItem(key);
+  window.location.replace({target} + "?" + q.toString());
+}})();
+</script>""", unsafe_allow_javascript=True)
 
 
 def gate(lang: str) -> Account | None:
@@ -131,15 +237,18 @@ def gate(lang: str) -> Account | None:
     """
     if not secured():
         return None
-    if current() is not None and _expired():
-        sign_out()
-        st.warning(t("auth.expired", lang))
+    _resume(lang)
     if current() is None:
         _try_token() or _try_sso(lang)
     if current() is None:
+        if st.session_state.pop(SIGNED_OUT, False):
+            _send_browser(SIGNOUT_PATH, {})  # the browser drops the ended session's cookie
         _login_form(lang)
         st.stop()
     st.session_state[LAST_SEEN] = time.time()
+    ticket = st.session_state.pop(TICKET, None)
+    if ticket:
+        _send_browser(SESSION_PATH, {"ticket": ticket})  # the cookie: reloads stay signed in
     _require_new_password(lang)
     return current()
 
@@ -202,6 +311,7 @@ def _try_sso(lang: str) -> bool:
 
 def _login_form(lang: str) -> None:
     st.title("同心 Tongxin")
+    _remember_address()
     with st.form("login"):
         username = st.text_input(t("auth.username", lang), key="login_user")
         password = st.text_input(t("auth.password", lang), type="password", key="login_pass")
@@ -216,7 +326,8 @@ def _login_form(lang: str) -> None:
         elif outcome.account is None:
             st.error(t("auth.sign_in_failed", lang))
         else:
-            _sign_in(outcome.account)
+            started = accounts().sessions().start(outcome.account.username)
+            _sign_in(outcome.account, started.id, started.ticket)
             st.rerun()
     if _sso_configured():
         st.button(t("auth.sso", lang), on_click=st.login)

@@ -1,7 +1,8 @@
-"""The security page (安全管理), the security officer's: sign-in locks to lift, the rules in force.
+"""The security page (安全管理), the security officer's: locks, open sessions, the rules in force.
 
 The security administrator (安全管理员) unlocks accounts and client addresses locked by failed
-sign-ins (audited) and sees the security settings in force; the settings themselves are
+sign-ins, signs an account out of every open session (both audited) and sees the security
+settings in force; the settings themselves are
 changed in the server's settings file (``tongxin.env``), checked at start-up.
 """
 
@@ -38,6 +39,24 @@ def _locks(lang: str) -> None:
         st.rerun()
 
 
+def _sessions(lang: str) -> None:
+    st.subheader(t("security_page.sessions", lang))
+    sessions = auth.accounts().sessions().open()
+    if not sessions:
+        st.info(t("security_page.no_sessions", lang))
+        return
+    st.dataframe([{t("security_page.col.account", lang): s.username,
+                   t("security_page.col.started", lang): s.started.strftime("%Y-%m-%d %H:%M"),
+                   t("security_page.col.seen", lang): s.seen.strftime("%Y-%m-%d %H:%M")}
+                  for s in sessions], hide_index=True)
+    users = sorted({s.username for s in sessions})
+    chosen = st.selectbox(t("security_page.choose_user", lang), users, key="sec_end_user")
+    if st.button(t("security_page.end_sessions", lang), key="sec_end_button"):
+        ended = auth.accounts().end_sessions(chosen, auth.actor())
+        st.success(t("security_page.ended", lang, user=chosen, count=ended))
+        st.rerun()
+
+
 def _rules(lang: str) -> None:
     st.subheader(t("security_page.rules", lang))
     st.dataframe([{t("security_page.col.setting", lang): f"TONGXIN_{name.upper()}",
@@ -47,10 +66,11 @@ def _rules(lang: str) -> None:
 
 
 def render() -> None:
-    """Draw the security page: locks with their unlock button, then the rules in force."""
+    """Draw the security page: locks to lift, sessions to end, then the rules in force."""
     lang = current_lang()
     st.header(t("security_page.heading", lang))
     _locks(lang)
+    _sessions(lang)
     _rules(lang)
 
 
