@@ -27,6 +27,29 @@ LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws:
                   "data:", "blob:", "about:")
 
 
+def keep_local(page, outside: list[str]) -> None:
+    """Abort every request of ``page`` that would leave the machine, noting it in ``outside``."""
+
+    def guard(route):
+        if route.request.url.startswith(LOCAL_PREFIXES):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+
+
+def settled(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the script has finished its run (no running indicator)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")"
+                           " || !/Running|Stop/.test(document.querySelector("
+                           "\"[data-testid='stStatusWidget']\").innerText)",
+                           timeout=timeout_ms)
+    page.wait_for_timeout(300)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

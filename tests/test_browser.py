@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, LOCAL_PREFIXES, map_painted, streamlit_server
+from tests.browser import ARTIFACTS, keep_local, map_painted, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +21,7 @@ def server(tmp_path_factory):
 
 def _open(browser, url: str, outside: list[str]):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-
-    def guard(route):
-        if route.request.url.startswith(LOCAL_PREFIXES):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
+    keep_local(page, outside)
     page.goto(url)
     return page
 

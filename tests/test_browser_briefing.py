@@ -8,7 +8,7 @@ import pytest
 
 from ledger.importer import import_file
 from storage.gpkg import GeoPackageStore
-from tests.browser import ARTIFACTS, LOCAL_PREFIXES, map_painted, streamlit_server
+from tests.browser import ARTIFACTS, keep_local, map_painted, streamlit_server
 from tests.conftest import DATA, ROOT
 from ui.briefing_style import KPI_FLOOR_PX, LABEL_FLOOR_PX
 from ui.briefing_views import VIEWS
@@ -32,15 +32,7 @@ def server(data_path):
 def _page(browser, size, outside):
     width, height = size
     page = browser.new_page(viewport={"width": width, "height": height})
-
-    def guard(route):
-        if route.request.url.startswith(LOCAL_PREFIXES):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
+    keep_local(page, outside)
     return page
 
 

@@ -15,7 +15,7 @@ from core import settings
 from core.i18n import t
 from ledger.edit import open_record
 from storage import GeoPackageStore
-from tests.browser import ARTIFACTS, LOCAL_PREFIXES, MAP_FRAME, map_painted, streamlit_server
+from tests.browser import ARTIFACTS, MAP_FRAME, keep_local, map_painted, settled, streamlit_server
 from ui import record_form
 from ui.record_editor import LAYER_KEY, PICK_KEY, QUERY_KEY, form_id
 
@@ -56,15 +56,7 @@ def _css(key: str) -> str:
 
 def _signed_in(context, url: str, outside: list[str]):
     page = context.new_page()
-
-    def guard(route):
-        if route.request.url.startswith(LOCAL_PREFIXES):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
+    keep_local(page, outside)
     page.goto(url)
     page.locator(f"{_css('login_user')} input").fill("li")
     page.locator(f"{_css('login_pass')} input").fill(PASSWORD)
@@ -87,13 +79,7 @@ def _choose(page, key: str, option: str) -> None:
 
 
 def _settled(page) -> None:
-    """Wait until the script has finished its run (no running indicator)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")"
-                           " || !/Running|Stop/.test(document.querySelector("
-                           "\"[data-testid='stStatusWidget']\").innerText)",
-                           timeout=TIMEOUT_MS)
-    page.wait_for_timeout(300)
+    settled(page, TIMEOUT_MS)
 
 
 def _open_unit(page, code: str) -> None:

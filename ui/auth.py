@@ -160,7 +160,10 @@ def client_address() -> str:
     passes on (``X-Real-IP``, else the first of ``X-Forwarded-For``) is the client's. From
     anywhere else those headers could be forged, and the peer's own address is used.
     """
-    peer = str(st.context.ip_address or "")
+    # Streamlit reports a loopback peer as None (and uvicorn has already put the address of
+    # nginx's X-Forwarded-For in place of a loopback peer's).
+    ip = st.context.ip_address
+    peer = ip if isinstance(ip, str) and ip else "127.0.0.1"
     if peer in LOOPBACK:
         headers = st.context.headers
         forwarded = headers.get("X-Real-IP") or \
