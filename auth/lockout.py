@@ -12,14 +12,12 @@ lock, so every dashboard process and the command line share them.
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from auth._state_file import locked_json
 from core import settings
 
 
@@ -49,21 +47,9 @@ class Lockout:
         accounts = settings.path("accounts")
         return cls(accounts.with_name(accounts.stem + ".signin.json"))
 
-    @contextmanager
-    def _state(self) -> Iterator[dict]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "r+", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            text = fh.read()
-            try:
-                state = json.loads(text) if text.strip() else {}
-            except ValueError:
-                state = {}  # a damaged counts file starts again rather than lock everyone out
-            yield state
-            fh.seek(0)
-            fh.truncate()
-            json.dump(state, fh)
+    def _state(self) -> AbstractContextManager[dict]:
+        # A damaged counts file starts again rather than lock everyone out.
+        return locked_json(self.path)
 
     def locked_until(self, keys: Iterable[str], now: datetime) -> datetime | None:
         """Return when the latest lock on any of ``keys`` ends, if one is on at ``now``."""

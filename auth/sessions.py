@@ -14,10 +14,8 @@ the route that sets it: valid once, for :data:`TICKET_SECONDS`.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from auth._state_file import locked_json
 from core import settings
 
 COOKIE = "tongxin_session"
@@ -107,24 +106,11 @@ class Sessions:
 
     @contextmanager
     def _state(self) -> Iterator[dict]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "r+", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            text = fh.read()
-            try:
-                state = json.loads(text) if text.strip() else {}
-            except ValueError:
-                state = {}  # damaged: everyone signs in again, nobody is let in
+        # Damaged: everyone signs in again, nobody is let in.
+        with locked_json(self.path) as state:
             state.setdefault("sessions", {})
             state.setdefault("tickets", {})
-            before = json.dumps(state, sort_keys=True)
             yield state
-            after = json.dumps(state, sort_keys=True)
-            if after != before:  # most page runs only read: no write, no wait for the disk
-                fh.seek(0)
-                fh.truncate()
-                fh.write(after)
 
     def start(self, username: str, now: datetime | None = None) -> Started:
         """Start a session for ``username``; return its id and a one-time cookie ticket.

@@ -18,7 +18,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from auth.accounts import Account, AccountError, AccountStore
 from auth.passwords import PasswordError
 from auth.sessions import COOKIE
-from auth.web import SESSION_PATH, SIGNOUT_PATH
+from auth.web import LOOPBACK, SESSION_PATH, SIGNOUT_PATH
 from core import settings
 from core.i18n import t
 from ui import data
@@ -28,7 +28,6 @@ USER, LAST_SEEN = "auth_user", "auth_last_seen"
 # The signed-in session's id; its cookie ticket until the browser has been sent to redeem it;
 # and a sign-out whose cookie the browser should drop.
 SESSION, TICKET, SIGNED_OUT = "auth_session", "auth_ticket", "auth_signed_out"
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 # Without accounts the dashboard is a read-only demo: these are all it may do.
 DEMO_PERMISSIONS = frozenset({"browse", "briefing"})
 
@@ -129,21 +128,18 @@ def _resume(lang: str) -> None:
     so a change of role or townships applies at the next run.
     """
     user, session_id = current(), st.session_state.get(SESSION)
-    if user is None and session_id is None:
-        found = accounts().sessions().check(st.context.cookies.get(COOKIE))
-        session_id = found.id if found is not None else None
-    if session_id is not None:
-        session = accounts().sessions().touch(session_id)
+    sessions = accounts().sessions()
+    if session_id is not None or user is None:
+        session = sessions.touch(session_id) if session_id is not None else \
+            sessions.check(st.context.cookies.get(COOKIE))  # check() marks it seen too
         account = _enabled(session.username) if session is not None else None
-        if account is None:
+        if session is None or account is None:
             if session is not None:  # disabled or removed: every session of it ends
-                accounts().sessions().end_user(session.username)
+                sessions.end_user(session.username)
             if _forget() is not None:
                 st.warning(t("auth.ended", lang))
             return
-        st.session_state[USER], st.session_state[SESSION] = account, session_id
-        return
-    if user is None:
+        st.session_state[USER], st.session_state[SESSION] = account, session.id
         return
     account = _enabled(user.username)
     if account is None or _expired():
