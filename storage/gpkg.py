@@ -86,6 +86,9 @@ class GeoPackageStore:
         self.lock_path = self.path.with_name(self.path.stem + ".lock")
         self.recovered: dict | None = None
         self._versions: tuple[str, dict[str, str]] | None = None
+        # The metadata as of a dataset version: every page run asks whether this is the demo,
+        # and the file changes only when written.
+        self._meta: tuple[str, dict[str, str]] | None = None
         self._ensure()
 
     @classmethod
@@ -148,8 +151,14 @@ class GeoPackageStore:
         return gpd.GeoDataFrame({"name": [""]}, geometry=[towns.union_all()], crs=towns.crs)
 
     def meta(self) -> dict[str, str]:
-        """Return the dataset's key/value metadata (``demo`` is ``"true"`` for the demo)."""
-        return _read_meta(self.path)
+        """Return the dataset's key/value metadata (``demo`` is ``"true"`` for the demo).
+
+        Read again only when the file has changed since (its :meth:`version`).
+        """
+        dataset = self.version()
+        if self._meta is None or self._meta[0] != dataset:
+            self._meta = (dataset, _read_meta(self.path))
+        return dict(self._meta[1])
 
     def is_demo(self) -> bool:
         """Return whether any layer still holds the demo's made-up rows."""

@@ -67,6 +67,11 @@ window.tongxinLayers = window.tongxinLayers || {
 """.replace("DECODE", DECODE_JS).replace("INDEX", INDEX_JS))
 
 
+def prelude_script() -> str:
+    """Return the prelude's script as a map's page holds it (the map element runs it apart)."""
+    return str(_PRELUDE.module.script(None, {}))
+
+
 class Prelude(MacroElement):
     """The decoders the layers below share, written once per map ahead of them."""
 

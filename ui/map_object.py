@@ -20,12 +20,12 @@ import pandas as pd
 import shapely
 import streamlit as st
 from branca.element import Figure, MacroElement, Template
-from streamlit_folium import st_folium
 
 from cartography.picture import render_png
 from cartography.sketch import Sketch
 from core import settings
 from core.i18n import t
+from ui import map_component
 from ui.assets import inline_vendored, localise
 from ui.escape import escaped, html_text
 from ui.geometry import decimals_for, hex_bins, pixel_metres
@@ -37,6 +37,7 @@ from ui.leaflet_layers import (
     Hexagons,
     PointCluster,
     Prelude,
+    prelude_script,
 )
 from ui.map_tools import add_map_tools, on_gcj02
 from ui.maps import (
@@ -451,8 +452,7 @@ class Map:
         str or None
             The clicked township's code.
         """
-        drawing = self._draw(key, height, "last_active_drawing")
-        return (drawing.get("properties") or {}).get("code")
+        return self._draw(key, height, "feature").get("code")
 
     def pick(self, key: str, height: int = MAP_HEIGHT) -> tuple[float, float] | None:
         """Draw the finished map; return where the user last clicked on it, if anywhere.
@@ -473,20 +473,19 @@ class Map:
             ``(lat, lng)`` of the last click, in the map's coordinates (GCJ-02 when
             :attr:`gcj`); None before any click.
         """
-        clicked = self._draw(key, height, "last_clicked")
+        clicked = self._draw(key, height, "click")
         if clicked.get("lat") is None or clicked.get("lng") is None:
             return None
         return float(clicked["lat"]), float(clicked["lng"])
 
-    def _draw(self, key: str, height: int, returned: str) -> dict:
-        """Send the map to the browser; return what it reports back as ``returned``."""
-        # The page as HTML, kept for the download: st_folium renames the map's parts as it
-        # sends them, and a map rendered after that holds a second, broken copy of itself.
-        # st_folium's own first pass (render=True) would make this same HTML and throw it away.
-        self.page = self.folium_map.get_root().render()
-        state = st_folium(self.folium_map, height=height, use_container_width=True, key=key,
-                          returned_objects=[returned], render=False)
-        return (state or {}).get(returned) or {}
+    def _draw(self, key: str, height: int, report: str) -> dict:
+        """Send the map to the browser; return the last click it reported."""
+        root = self.folium_map.get_root()
+        # The page as HTML, kept for the download; the map element is made of its parts.
+        self.page = root.render()
+        parts = map_component.payload(cast(Figure, root), self.folium_map.get_name(), key,
+                                      height, report, prelude_script())
+        return map_component.mount(parts, key)
 
     def download(self, file_name: str) -> None:
         """Offer the map as a standalone HTML file that opens with no server and no internet."""
