@@ -8,11 +8,11 @@ Two kinds of real client, driven at once from one asyncio loop against a real se
   server set) and reads what comes back until the script run finishes. The server cannot tell
   it from a browser: it runs the same scripts in the same sessions and sends the same deltas.
   A visit is whole when the run finished, a heading came (the briefing screen's title bar
-  there), on map pages the folium map component, and no exception element.
+  there), on map pages the map component (``ui/map_component.py``), and no exception element.
 - **browser tabs** (``--browsers``, default 2): tabs of one Chromium (Playwright's async API),
   each its own session, which open one page and then click through the sidebar as users do,
-  waiting for the page's heading, on map pages the map's frame with its canvas, and the end of
-  the script run; a JavaScript error or an exception block on the page is an error.
+  waiting for the page's heading, on map pages the map element drawn with its canvas, and the
+  end of the script run; a JavaScript error or an exception block on the page is an error.
 
 Why not only browsers: on a 2-core machine twenty Chromium tabs are the load, not the server.
 Measured: a new tab costs Chromium 3-5 s of CPU to boot Streamlit's front end and a page switch
@@ -54,15 +54,16 @@ PAGES = [("", True), ("workstations", True), ("activities", True), ("units", Tru
          ("sites", True), ("scorecard", True), ("data", False),
          ("briefing?interval=3600", False)]
 BRIEFING_SECONDS = "3600"  # TONGXIN_BRIEFING_SECONDS for the server: browser tabs click there
-MAP_COMPONENT = "streamlit_folium"
+# The map element's st.components.v2 component (ui/map_component.py): a bidi_component delta.
+MAP_COMPONENT = "tongxin_map"
 BRIEFING_TITLE = "tx-title"
 
 # In the browser: the page's main heading (the briefing screen's is its title bar), the map.
 HEADING = ("[data-testid='stMainBlockContainer'] h1, "
            "[data-testid='stMainBlockContainer'] h2, "
            f"[data-testid='stMainBlockContainer'] .{BRIEFING_TITLE}")
-MAP_FRAME = f"iframe[src*='{MAP_COMPONENT}']"
-MAP_DRAWN = ".leaflet-overlay-pane canvas"
+# The map is drawn in the page itself; the element is marked drawn once it holds ink.
+MAP_DRAWN = ".tx-map-root[data-drawn-at] .leaflet-overlay-pane canvas"
 SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 VIEWPORT = {"width": 1280, "height": 720}
@@ -133,8 +134,8 @@ async def _wire_visit(ws, page_name: str, query: str, has_map: bool) -> tuple[st
             what = element.WhichOneof("type")
             heading = heading or what == "heading" or (
                 what == "html" and BRIEFING_TITLE in element.html.body)
-            component = component or (what == "component_instance" and MAP_COMPONENT in
-                                       element.component_instance.component_name)
+            component = component or (what == "bidi_component" and MAP_COMPONENT in
+                                       element.bidi_component.component_name)
             if what == "exception":
                 exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "page_info_changed":
@@ -222,8 +223,7 @@ async def _browser_visit(page, url: str, path: str, has_map: bool, full: bool,
             await page.wait_for_function(_RAN_JS, timeout=timeout_ms)
         await page.wait_for_selector(HEADING, timeout=timeout_ms)
         if has_map:
-            frame = page.frame_locator(MAP_FRAME).first
-            await frame.locator(MAP_DRAWN).first.wait_for(state="attached", timeout=timeout_ms)
+            await page.locator(MAP_DRAWN).first.wait_for(state="attached", timeout=timeout_ms)
         await page.wait_for_selector(SCRIPT_DONE, timeout=timeout_ms)
     except PlaywrightTimeout:
         return f"timeout after {timeout_ms / 1000:.0f} s"

@@ -100,29 +100,34 @@ def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = ""
         log.close()
 
 
-MAP_FRAME = "streamlit_folium"
+# The map element: our own component draws each map in the app's page (no iframe); the root
+# holds folium's map div and legends, and the Leaflet map as ``root.txMap``.
+MAP_ELEMENT = ".tx-map-root"
 # Pixels with some paint on the overlay canvas: more than a blank map has.
 MIN_PAINTED = 5_000
-_PAINTED_JS = """() => {
-    const c = document.querySelector('.leaflet-overlay-pane canvas');
-    if (!c) return 0;
+_PAINTED_JS = """(selector) => {
+    const root = document.querySelector(selector);
+    const c = root && root.querySelector('.leaflet-overlay-pane canvas');
+    if (!c || !c.width || !c.height) return 0;
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
     return n; }"""
 
 
 def map_painted(page, timeout_ms: int = 30_000):
-    """Wait until the first map on the page has painted its layers; return its frame."""
-    page.wait_for_selector(f"iframe[src*='{MAP_FRAME}']", timeout=timeout_ms)
+    """Wait until the first map on the page has painted its layers; return the page's frame.
+
+    The map is drawn in the page itself, so this is ``page.main_frame``: scope a locator to
+    the map with ``frame.locator(MAP_ELEMENT).first``.
+    """
+    page.wait_for_selector(MAP_ELEMENT, state="attached", timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
     while time.monotonic() < deadline:
-        frames = [f for f in page.frames if MAP_FRAME in f.url]
-        for frame in frames:
-            try:
-                if frame.evaluate(_PAINTED_JS) > MIN_PAINTED:
-                    return frame
-            except PlaywrightError:  # the frame is still loading or was replaced: poll again
-                page.wait_for_timeout(100)
+        try:
+            if page.evaluate(_PAINTED_JS, MAP_ELEMENT) > MIN_PAINTED:
+                return page.main_frame
+        except PlaywrightError:  # the page is navigating or the element was replaced: again
+            pass
         page.wait_for_timeout(100)
     msg = "no map painted its layers in time"
     raise AssertionError(msg)

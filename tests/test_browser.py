@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, keep_local, map_painted, streamlit_server
+from tests.browser import ARTIFACTS, MAP_ELEMENT, keep_local, map_painted, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,10 @@ def test_every_page_draws_offline(server, browser, path):
     page.wait_for_selector("[data-testid='stMainBlockContainer'] h1, "
                            "[data-testid='stMainBlockContainer'] h2, .tx-top", timeout=60_000)
     if PAGES[path]:
-        frame = map_painted(page)
-        assert frame.locator(".leaflet-control-scale").count() == 1
-        assert frame.locator(".leaflet-control-layers").count() == 1
-        assert frame.locator(".tongxin-legend").count() >= 1
+        the_map = map_painted(page).locator(MAP_ELEMENT).first
+        assert the_map.locator(".leaflet-control-scale").count() == 1
+        assert the_map.locator(".leaflet-control-layers").count() == 1
+        assert the_map.locator(".tongxin-legend").count() >= 1
     page.wait_for_timeout(1000)
     assert page.locator("[data-testid='stException']").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
@@ -52,12 +52,13 @@ def test_every_page_draws_offline(server, browser, path):
 def test_hovering_a_township_shows_its_name(server, browser):
     outside: list[str] = []
     page = _open(browser, server, outside)
-    frame = map_painted(page)
-    box = page.locator("iframe[src*='streamlit_folium']").first.bounding_box()
+    the_map = map_painted(page).locator(MAP_ELEMENT).first
+    box = the_map.bounding_box()
     # The urban streets lie in the district's north; the middle of the map is a town.
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.6)
-    frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
-    text = frame.locator(".leaflet-tooltip").inner_text()
+    tooltip = the_map.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=10_000)
+    text = tooltip.inner_text()
     assert any(suffix in text for suffix in ("镇", "乡", "街道")), text
     assert "示例" in text, "made-up figures are marked as demo"
     assert outside == []
@@ -66,11 +67,11 @@ def test_hovering_a_township_shows_its_name(server, browser):
 
 def test_clicking_a_township_filters_every_page_to_it(server, browser):
     # Townships are drawn in the browser from compact text; a click must still report the
-    # township's code to the page (st_folium reads it from the clicked polygon).
+    # township's code to the page (the map element reads it from the clicked polygon).
     outside: list[str] = []
     page = _open(browser, server, outside)
     map_painted(page)
-    box = page.locator("iframe[src*='streamlit_folium']").first.bounding_box()
+    box = page.locator(MAP_ELEMENT).first.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.6)
     page.wait_for_url("**towns=*", timeout=30_000)
     code = page.url.split("towns=")[1].split("&")[0]

@@ -15,7 +15,7 @@ from core import settings
 from core.i18n import t
 from ledger.edit import open_record
 from storage import GeoPackageStore
-from tests.browser import ARTIFACTS, MAP_FRAME, keep_local, map_painted, settled, streamlit_server
+from tests.browser import ARTIFACTS, MAP_ELEMENT, keep_local, map_painted, settled, streamlit_server
 from ui import record_form
 from ui.record_editor import LAYER_KEY, PICK_KEY, QUERY_KEY, form_id
 
@@ -28,12 +28,13 @@ TIMEOUT_MS = 60_000
 # Within this of the clicked spot (degrees, about 10 m): a pixel at the form map's zoom is
 # about 5 m, and the click's mouse position is rounded to a pixel.
 TOLERANCE = 1e-4
-# Where the Leaflet map of a frame is: st_folium keeps it in a global variable.
-LATLNG_JS = """([x, y]) => {
-  const map = Object.values(window).find(v => { try { return v instanceof L.Map; }
-                                                catch (e) { return false; } });
-  const box = map.getContainer().getBoundingClientRect();
-  const at = map.containerPointToLatLng([x - box.left, y - box.top]);
+# The place under a point (x, y pixels from the map element's top left corner): the element
+# keeps its Leaflet map as ``txMap``; folium's map div may sit anywhere inside the element.
+LATLNG_JS = """([selector, x, y]) => {
+  const root = document.querySelector(selector);
+  const map = root.txMap;
+  const outer = root.getBoundingClientRect(), box = map.getContainer().getBoundingClientRect();
+  const at = map.containerPointToLatLng([outer.left + x - box.left, outer.top + y - box.top]);
   return [at.lat, at.lng];
 }"""
 
@@ -113,14 +114,16 @@ def test_a_click_on_the_map_places_the_unit(served, browser):
     _open_unit(page, PLACED)
     before = open_record("units", PLACED, store)["geometry"]
     frame = map_painted(page, timeout_ms=TIMEOUT_MS)
-    assert MAP_FRAME in frame.url
+    assert frame.evaluate("(sel) => document.querySelector(sel).txMap instanceof L.Map",
+                          MAP_ELEMENT)
     _settled(page)  # no rerun under way that would replace the map being clicked
     # A mouse clicks where the screen shows: the map must be in view.
-    page.locator(f"iframe[src*='{MAP_FRAME}']").first.scroll_into_view_if_needed()
-    box = page.locator(f"iframe[src*='{MAP_FRAME}']").first.bounding_box()
+    the_map = page.locator(MAP_ELEMENT).first
+    the_map.scroll_into_view_if_needed()
+    box = the_map.bounding_box()
     # Away from the current point (the map's centre), south-west of it: inside the district.
     x, y = round(box["width"] * 0.42), round(box["height"] * 0.62)
-    lat, lng = frame.evaluate(LATLNG_JS, [x, y])
+    lat, lng = frame.evaluate(LATLNG_JS, [MAP_ELEMENT, x, y])
     page.mouse.click(box["x"] + x, box["y"] + y)
     lng_field = page.locator(f"{_css(record_form.key(FORM, '_lng'))} input")
     page.wait_for_function(

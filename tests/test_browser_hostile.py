@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from layers import LAYERS
-from tests.browser import LOCAL_PREFIXES, MAP_FRAME, map_painted, streamlit_server
+from tests.browser import LOCAL_PREFIXES, MAP_ELEMENT, map_painted, streamlit_server
 from tests.conftest import DATA, ROOT
 
 # What an attacker (or a careless paste) puts in a ledger's text columns.
@@ -65,14 +65,20 @@ CHECK_JS = """() => ({
     'img[src="x"], svg[onload], img[onerror], [onmouseover], a[href^="javascript:"]').length,
   scripts: [...document.scripts].filter(s => /^\\s*alert\\(/.test(s.text)).length,
   xss: window.__xss || 0 })"""
-# Opens the tooltip and popup of features on every Leaflet map of the frame, as hovering and
-# clicking would, and returns their text (no click event: a click would rerun the page).
-OPEN_JS = """(limit) => {
+# Opens the tooltip and popup of features on every Leaflet map of the page, as hovering and
+# clicking would, and returns their text (no click event: a click would rerun the page). In the
+# app each map element keeps its map as ``txMap``; a downloaded map's page has it as a global.
+OPEN_JS = """([limit, selector]) => {
   const texts = [];
   if (typeof L === 'undefined') return texts;
   const maps = [];
+  for (const root of document.querySelectorAll(selector)) {
+    if (root.txMap instanceof L.Map) maps.push(root.txMap);
+  }
   for (const key of Object.keys(window)) {
-    try { if (window[key] instanceof L.Map) maps.push(window[key]); } catch (e) {}
+    try {
+      if (window[key] instanceof L.Map && !maps.includes(window[key])) maps.push(window[key]);
+    } catch (e) {}
   }
   for (const map of maps) {
     const features = [];
@@ -148,7 +154,7 @@ class Watched:
                                      accept_downloads=downloads)
         self.dialogs: list[str] = []
         self.outside: list[str] = []
-        # Dialogs from every frame (the maps' iframes too) come to the page's handler.
+        # Dialogs from every frame come to the page's handler.
         self.page.on("dialog", self._dialog)
         self.page.add_init_script(INIT_JS)
         self.page.route("**/*", self._guard)
@@ -177,12 +183,12 @@ class Watched:
         assert self.outside == []
 
     def open_features(self, limit: int = 60) -> list[str]:
-        """Open tooltips and popups on every map frame; return their text."""
-        texts: list[str] = []
-        for frame in self.page.frames:
-            if MAP_FRAME in frame.url or frame.url.startswith("file://"):
-                texts += frame.evaluate(OPEN_JS, limit)
-        return texts
+        """Open tooltips and popups on every map of the page; return their text.
+
+        The maps are drawn in the page itself (map elements), or, for a downloaded map opened
+        from disk, are the page.
+        """
+        return self.page.main_frame.evaluate(OPEN_JS, [limit, MAP_ELEMENT])
 
     def scroll_through(self) -> None:
         """Scroll the page to its end, so every chart mounts."""
@@ -269,12 +275,14 @@ def test_every_page_shows_hostile_text_literally_and_runs_nothing(server, browse
     if PAGES[path]:
         frame = map_painted(page, timeout_ms=MAP_TIMEOUT_MS)
         # A real hover over the map, then every feature's tooltip and popup.
-        box = page.locator(f"iframe[src*='{MAP_FRAME}']").first.bounding_box()
+        box = frame.locator(MAP_ELEMENT).first.bounding_box()
         for fx, fy in ((0.5, 0.3), (0.5, 0.6), (0.4, 0.45)):
             page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
             page.wait_for_timeout(200)
-            seen += frame.locator(".leaflet-tooltip").all_inner_texts()
-        seen += watched.open_features()
+            seen += frame.locator(f"{MAP_ELEMENT} .leaflet-tooltip").all_inner_texts()
+        opened = watched.open_features()
+        assert opened, f"no map feature of /{path} opened a tooltip or popup"
+        seen += opened
         assert _literal(seen), seen[:5]
         assert not _ran_as_template(seen, hostile["all"])
     if path == "data":
@@ -348,7 +356,9 @@ def test_every_briefing_view_shows_hostile_text_literally(server, browser, view)
     seen: list[str] = []
     if view == 0:
         map_painted(page, timeout_ms=MAP_TIMEOUT_MS)
-        seen += watched.open_features()
+        opened = watched.open_features()
+        assert opened, "no feature of the briefing map opened a tooltip or popup"
+        seen += opened
     else:  # the chart's axis labels, or the gap list
         page.wait_for_selector(".main-svg g.ytick text" if view in (1, 3) else ".tx-list .row",
                                timeout=MAP_TIMEOUT_MS)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from auth.sessions import COOKIE, Sessions
-from tests.browser import CHROMIUM_ARGS, LOCAL_PREFIXES, map_painted, streamlit_server
+from tests.browser import CHROMIUM_ARGS, LOCAL_PREFIXES, MAP_ELEMENT, map_painted, streamlit_server
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser,
@@ -142,7 +142,7 @@ def test_every_page_renders_through_nginx_with_nothing_leaving_the_machine(
                            "[data-testid='stMainBlockContainer'] h2, .tx-top", timeout=60_000)
     if PAGES[path]:
         frame = map_painted(page)
-        assert frame.locator(".tongxin-legend").count() >= 1
+        assert frame.locator(MAP_ELEMENT).first.locator(".tongxin-legend").count() >= 1
     page.wait_for_timeout(500)
     assert page.locator("[data-testid='stException']").count() == 0
     assert outside == [] and errors == []
