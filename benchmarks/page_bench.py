@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -61,23 +62,75 @@ HEADING_JS = """(() => {
 })();"""
 
 
-def browser_times(data_path: Path) -> dict[str, float]:
-    """Return each page's time (s) from navigation start until its map holds ink (or its
-    heading appears), by the page's own clock."""
+METRIC = "[data-testid='stMetric']"
+FLOOR_JS = HEADING_JS.replace("__txHeading", "__txFloor")
+
+
+def _fresh(browser, init_js: str):
+    """A new browser context (nothing cached, as a colleague's first visit) and its page."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.add_init_script(init_js)
+    return context, page
+
+
+def floor_time(browser, repeat: int) -> float:
+    """Return the median time (s) to a blank Streamlit page's one metric, fresh contexts."""
+    times = []
+    with streamlit_server(Path(tempfile.mkdtemp()) / "floor.gpkg",
+                          script=ROOT / "benchmarks" / "blank_page.py") as url:
+        for k in range(repeat + 1):
+            context, page = _fresh(browser, FLOOR_JS % json.dumps(METRIC))
+            page.goto(url)
+            page.wait_for_function("() => window.__txFloor !== undefined", timeout=60_000)
+            if k:  # the first visit warms the server
+                times.append(page.evaluate("() => window.__txFloor") / 1000)
+            context.close()
+    return statistics.median(times)
+
+
+def browser_times(data_path: Path, repeat: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Return each page's median time (s) to its drawn map (or heading), opened by address in
+    a fresh context, and after a click on its sidebar link; both by the page's own clock."""
     from playwright.sync_api import sync_playwright
 
-    times = {}
+    opened: dict[str, list[float]] = {view: [] for view in PAGES}
+    clicked: dict[str, list[float]] = {view: [] for view in PAGES}
     with streamlit_server(data_path) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.add_init_script(HEADING_JS % json.dumps(HEADING))
-        for view, (path, has_map) in PAGES.items():
-            page.goto(f"{url}/{path}")  # warm-up: server caches filled
+        init = HEADING_JS % json.dumps(HEADING)
+        context, page = _fresh(browser, init)
+        for path, has_map in PAGES.values():  # warm-up: server caches filled
+            page.goto(f"{url}/{path}")
             _drawn(page, has_map)
-            page.goto(f"{url}/{path}")  # a new document: its clock starts at this navigation
-            times[view] = _drawn(page, has_map) / 1000
+        context.close()
+        for _ in range(repeat):
+            for view, (path, has_map) in PAGES.items():
+                context, page = _fresh(browser, init)
+                page.goto(f"{url}/{path}")  # a new document: its clock starts here
+                opened[view].append(_drawn(page, has_map) / 1000)
+                context.close()
+            context, page = _fresh(browser, init)
+            for view, (path, has_map) in PAGES.items():
+                if has_map:
+                    clicked[view].append(_after_click(page, url, path))
+            context.close()
         browser.close()
-    return times
+    return ({v: statistics.median(t) for v, t in opened.items()},
+            {v: statistics.median(t) for v, t in clicked.items() if t})
+
+
+def _after_click(page, url: str, path: str) -> float:
+    """From another map page, click this page's sidebar link; return seconds to its map."""
+    page.goto(f"{url}/{'units' if path == 'sites' else 'sites'}")
+    page.wait_for_function("() => window.__txMapDrawn !== undefined", timeout=60_000)
+    page.wait_for_timeout(500)
+    before = page.evaluate("() => performance.now()")
+    page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+    newer = "[...document.querySelectorAll('.tx-map-root')].map(r => Number(r.dataset.drawnAt))"
+    page.wait_for_function(f"(t) => {newer}.some(x => x > t)", arg=before, timeout=60_000)
+    drawn = page.evaluate(f"(t) => Math.min(...{newer}.filter(x => x > t))", before)
+    return (drawn - before) / 1000
 
 
 def _drawn(page, has_map: bool) -> float:
@@ -95,15 +148,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["TONGXIN_DATA"] = str(Path(tmp) / "work.gpkg")
         scripts = script_times(args.repeat)
-        drawn = browser_times(Path(tmp) / "browser.gpkg")
-    print("| page | warm script (s) | navigation start to drawn map (s, page clock) |")
-    print("| --- | ---: | ---: |")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            floor = floor_time(browser, args.repeat)
+            browser.close()
+        opened, clicked = browser_times(Path(tmp) / "browser.gpkg", args.repeat)
+    print(f"Floor (a blank page with one metric, fresh browser): {floor:.2f} s; "
+          f"medians of {args.repeat}.\n")
+    print("| page | warm script (s) | opened by address (s) | x floor "
+          "| after a sidebar click (s) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for view, (path, has_map) in PAGES.items():
         note = "" if has_map else " (no map: to heading)"
-        print(f"| /{path} | {scripts[view]:.3f} | {drawn[view]:.2f}{note} |")
+        after = f"{clicked[view]:.2f}" if view in clicked else "—"
+        print(f"| /{path} | {scripts[view]:.3f} | {opened[view]:.2f}{note} | "
+              f"{opened[view] / floor:.1f} | {after} |")
     return 0
 
 

@@ -58,11 +58,12 @@ def _free_port() -> int:
 
 @contextmanager
 def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = "",
-                     with_pid: bool = False) -> Iterator:
+                     with_pid: bool = False, script: Path = ROOT / "server.py") -> Iterator:
     """Run the dashboard on a free loopback port with its own working dataset; yield its URL.
 
     ``base_path`` serves it under a prefix, as behind a reverse proxy (``/tongxin/...``).
     ``with_pid`` yields ``(url, pid)`` instead, the server process's id (to watch its memory).
+    ``script`` is what Streamlit runs (a benchmark's blank page, say).
     """
     port = _free_port()
     env = {**os.environ, "TONGXIN_DATA": str(data_path), "PYTHONPATH": str(ROOT),
@@ -70,7 +71,7 @@ def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = ""
     # A file, not a pipe: nobody reads a pipe during a long soak and a full one stalls the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
+        [sys.executable, "-m", "streamlit", "run", str(script),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.baseUrlPath", base_path],
