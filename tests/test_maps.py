@@ -153,8 +153,8 @@ def _shown_then_downloaded():
 
 
 def test_the_downloaded_map_is_the_map_shown_once():
-    # st_folium renames a map's parts as it sends them; a map rendered after that would hold
-    # a second, broken copy. The download is the page as it was before it was sent.
+    # The map is rendered once, before the map element (ui/map_component.py) sends it; the
+    # download is that same page (rendering it again once gave a doubled, broken map).
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_function(_shown_then_downloaded, default_timeout=60).run()

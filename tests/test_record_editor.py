@@ -279,7 +279,7 @@ def test_clicking_the_map_places_the_point(accounts, monkeypatch):
 
     store = open_store()
     at = _open(_signed_in("li"))
-    # AppTest cannot click inside the map's frame: the map reports a click, as st_folium would.
+    # AppTest cannot click inside the map element: Map.pick is stubbed to report a click.
     monkeypatch.setattr(Map, "pick", lambda self, key, height=0: (36.0712345678, 103.7456789012))
     at.run()
     assert not at.exception, at.exception

@@ -163,7 +163,7 @@ var {{ this.get_name() }} = (function () {
   for (var k = 0; k < d.shapes.length; k++) {
     var layer = L.polygon(d.shapes[k].map(function (p) { return p.map(ring); }), styleOf(k));
     rows[L.stamp(layer)] = k;
-    // A click reports the feature's code to the page (st_folium reads toGeoJSON()).
+    // A click reports the feature's code to the page (ui/map_component.js reads it).
     if (codes) layer.feature = {type: "Feature", properties: {code: codes[k]}};
     group.addLayer(layer);
   }

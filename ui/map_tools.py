@@ -36,9 +36,9 @@ POINT_ZOOM = 15  # a chosen point is shown at this zoom (about a neighbourhood),
 HIGHLIGHT = {"color": "#e0301e", "weight": 4, "opacity": 0.95, "fill": False,
              "interactive": False}
 _NPM = "https://cdn.jsdelivr.net/npm"  # where folium would fetch from; localise() replaces it
-# Full screen: the map as tall as the screen (streamlit-folium fixes its height on the
-# element). Search: the box wide enough for its Chinese placeholder, room for the 12
-# suggestions, a suggestion's kind set off in grey.
+# Full screen: the map as tall as the screen (folium fixes its height in a rule of its
+# own; in the app ui/map_component.py sizes its wrapper). Search: the box wide enough for
+# its Chinese placeholder, room for the 12 suggestions, a suggestion's kind set off in grey.
 _TOOLS_CSS = (
     "html:fullscreen .leaflet-container{height:100vh !important;}"
     ".leaflet-control-search input.search-input{width:18em;font-size:13px;}"
