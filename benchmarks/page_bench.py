@@ -21,11 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, map_painted, streamlit_server
 from tests.conftest import ROOT
+from ui.briefing_views import VIEWS
 
 PAGES = {"views/overview.py": ("", True), "views/workstations.py": ("workstations", True),
          "views/activities.py": ("activities", True), "views/units.py": ("units", True),
          "views/sites.py": ("sites", True), "views/scorecard.py": ("scorecard", True),
-         "views/data.py": ("data", False), "views/briefing.py": ("briefing", False)}
+         "views/data.py": ("data", False), "views/briefing.py": ("briefing", True)}
+# Reached by address only (a wall screen's start-up link), not from the sidebar.
+NOT_CLICKED = {"views/briefing.py"}
+# The briefing's rotation: seconds per view (long enough for a map to draw and be seen).
+ROTATION_S = 6
 
 
 def script_times(repeat: int) -> dict[str, float]:
@@ -61,6 +66,26 @@ HEADING_JS = """(() => {
   watch.observe(document, {childList: true, subtree: true});
 })();"""
 
+
+# Every message the page sends its server is stamped: a rotation starts with the rerun the
+# briefing's timer asks for, and a map's time on rotation counts from there.
+SENDS_JS = """(() => {
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (...args) {
+    window.__txSent = performance.now();
+    return send.apply(this, args);
+  };
+  const watch = new MutationObserver(() => {
+    const view = document.querySelector('.tx-view');
+    const name = view && view.textContent;
+    if (name && name !== window.__txViewName) {
+      window.__txViewName = name;
+      (window.__txRotations = window.__txRotations || []).push(
+        {name, asked: window.__txSent, at: performance.now()});
+    }
+  });
+  watch.observe(document, {childList: true, subtree: true, characterData: true});
+})();"""
 
 METRIC = "[data-testid='stMetric']"
 FLOOR_JS = HEADING_JS.replace("__txHeading", "__txFloor")
@@ -112,12 +137,35 @@ def browser_times(data_path: Path, repeat: int) -> tuple[dict[str, float], dict[
                 context.close()
             context, page = _fresh(browser, init)
             for view, (path, has_map) in PAGES.items():
-                if has_map:
+                if has_map and view not in NOT_CLICKED:
                     clicked[view].append(_after_click(page, url, path))
             context.close()
+        rotations = briefing_rotations(browser, url, repeat)
         browser.close()
     return ({v: statistics.median(t) for v, t in opened.items()},
-            {v: statistics.median(t) for v, t in clicked.items() if t})
+            {v: statistics.median(t) for v, t in clicked.items() if t}, rotations)
+
+
+def briefing_rotations(browser, url: str, repeat: int) -> dict[str, float]:
+    """Return, per briefing view with a map, the median seconds from the rerun its rotation
+    asked for to the map drawn, over ``repeat`` rotations to it (page clock)."""
+    context, page = _fresh(browser, SENDS_JS)
+    page.goto(f"{url}/briefing?interval={ROTATION_S}")
+    views = len(VIEWS)
+    # The first view is the opened page's; then ``repeat`` full turns.
+    page.wait_for_function("(n) => (window.__txRotations || []).length > n",
+                           arg=views * repeat + 1, timeout=(views * repeat + 3) * ROTATION_S * 1000)
+    rotations = page.evaluate("() => window.__txRotations")
+    drawn = page.evaluate("() => (window.__txLog || []).filter(e => e.what === 'drawn')"
+                          ".map(e => e.t)")
+    context.close()
+    times: dict[str, list[float]] = {}
+    for now, after in zip(rotations[1:], [*rotations[2:], None], strict=True):
+        end = after["at"] if after else float("inf")
+        maps = [t for t in drawn if now["asked"] <= t < end]
+        if maps:
+            times.setdefault(now["name"], []).append((min(maps) - now["asked"]) / 1000)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _after_click(page, url: str, path: str) -> float:
@@ -157,7 +205,7 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             floor = floor_time(browser, args.repeat)
             browser.close()
-        opened, clicked = browser_times(Path(tmp) / "browser.gpkg", args.repeat)
+        opened, clicked, rotations = browser_times(Path(tmp) / "browser.gpkg", args.repeat)
     print(f"Floor (a blank page with one metric, fresh browser): {floor:.2f} s; "
           f"medians of {args.repeat}.\n")
     print("| page | warm script (s) | opened by address (s) | x floor "
@@ -168,6 +216,10 @@ def main() -> int:
         after = f"{clicked[view]:.2f}" if view in clicked else "—"
         print(f"| /{path} | {scripts[view]:.3f} | {opened[view]:.2f}{note} | "
               f"{opened[view] / floor:.1f} | {after} |")
+    print("\n| briefing view | map drawn after its rotation's rerun (s) |")
+    print("| --- | ---: |")
+    for name, seconds in rotations.items():
+        print(f"| {name} | {seconds:.2f} |")
     return 0
 
 

@@ -42,7 +42,8 @@ VIEWS = {"": "views/overview.py", "workstations": "views/workstations.py",
          "activities": "views/activities.py", "units": "views/units.py",
          "sites": "views/sites.py", "scorecard": "views/scorecard.py"}
 """Each map page's url path and its script."""
-PAYLOAD_TYPES = ("component_instance", "plotly_chart")
+# The page's own elements (ui/map_component.py, ui/chart_component.py), by component name.
+PAYLOAD_KINDS = {"tongxin_map": "map", "tongxin_chart": "chart"}
 DRAW_TIMEOUT_MS = 600_000
 NO_MAP_HEADING = "[data-testid='stMainBlockContainer'] h2"
 
@@ -60,10 +61,11 @@ def _elements(node):
 def _payload(at) -> dict[str, int]:
     sizes = {"map": 0, "chart": 0}
     for node in _elements(at._tree):
-        if node.type == "component_instance":
-            sizes["map"] += node.proto.ByteSize()
-        elif node.type == "plotly_chart":
-            sizes["chart"] += node.proto.ByteSize()
+        if node.type == "bidi_component":
+            name = node.proto.component_name.rsplit(".", 1)[-1]
+            if name in PAYLOAD_KINDS:  # the data: the element's own script is the same
+                # few KB on every run whatever the scale (st_folium's came as a file)
+                sizes[PAYLOAD_KINDS[name]] += len(node.proto.json.encode())
     return sizes
 
 

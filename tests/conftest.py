@@ -118,6 +118,12 @@ def opened_page(view: str | None = None, query: dict[str, str] | None = None):
     return at
 
 
+def charts_on(at) -> list[dict]:
+    """Return the page's charts as sent to the browser: ``figure``, ``config``, ``height``."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")
+            if e.proto.component_name.endswith("tongxin_chart")]
+
+
 @pytest.fixture
 def fresh_caches():
     """Both Streamlit caches emptied before the test and again after it.

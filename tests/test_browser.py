@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.i18n import t
 from tests.browser import ARTIFACTS, MAP_ELEMENT, keep_local, map_painted, streamlit_server
+from ui.charts import file_name
 
 pytestmark = pytest.mark.browser
 
@@ -82,5 +84,33 @@ def test_clicking_a_township_filters_every_page_to_it(server, browser):
                            "\"[data-testid='stSidebar'] [data-testid='stMultiSelectTagsContainer']\")"
                            "?.innerText || '')", timeout=30_000)
     assert len(chosen.first.inner_text().strip().splitlines()) == 1
+    assert outside == []
+    page.close()
+
+
+def test_charts_wait_for_the_map_and_speak_the_page_language(server, browser):
+    outside: list[str] = []
+    page = _open(browser, f"{server}/activities", outside)
+    map_painted(page, timeout_ms=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.tx-chart')].length >= 2 && "
+        "[...document.querySelectorAll('.tx-chart')].every(c => c.dataset.drawnAt)",
+        timeout=60_000)
+    drawn = page.evaluate(
+        "() => ({map: Math.min(...[...document.querySelectorAll('.tx-map-root')]"
+        ".map(r => Number(r.dataset.drawnAt))), charts: [...document.querySelectorAll("
+        "'.tx-chart')].map(c => Number(c.dataset.drawnAt)), files: performance"
+        ".getEntriesByType('resource').map(r => r.name)})")
+    assert all(at >= drawn["map"] for at in drawn["charts"]), drawn
+    # The vendored cartesian bundle, not Streamlit's 4.7 MB plotly chunk.
+    assert any(f.endswith("/plotly-cartesian.min.js") for f in drawn["files"])
+    assert not any("/PlotlyChart." in f for f in drawn["files"])
+    matrix = page.locator(".tx-chart").first
+    matrix.scroll_into_view_if_needed()
+    matrix.hover()
+    camera = matrix.locator("[data-title='下载图表为PNG格式']")  # the modebar in Chinese
+    with page.expect_download(timeout=30_000) as download:
+        camera.click()
+    assert download.value.suggested_filename == file_name(t("activities.matrix", "zh")) + ".png"
     assert outside == []
     page.close()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import plotly.graph_objects as go
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from core.i18n import t
-from tests.conftest import opened_page
+from tests.conftest import charts_on, opened_page
 from ui.charts import PRINT_SCALE, PRINT_WIDTH_PX, file_name, image_config, styled
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
@@ -41,7 +39,7 @@ def test_config_names_the_png_after_the_title_at_print_scale():
 
 def test_every_chart_on_the_activity_page_saves_under_its_heading(demo_env):
     at = opened_page("views/activities.py", {"period": "2025"})
-    charts = at.get("plotly_chart")
+    charts = charts_on(at)
     assert len(charts) >= 2
-    names = [json.loads(c.proto.config)["toImageButtonOptions"]["filename"] for c in charts]
+    names = [c["config"]["toImageButtonOptions"]["filename"] for c in charts]
     assert t("activities.matrix", "zh") in names and t("activities.trend", "zh") in names

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.activity import Period, activity_summary
-from tests.conftest import opened_page, read_layers, reset_caches, shown_in_map
+from tests.conftest import charts_on, opened_page, read_layers, reset_caches, shown_in_map
 from ui.filters import Filters
 
 XIZHAN = "620103005"  # 西站街道
@@ -142,7 +140,7 @@ def test_a_clustered_map_uses_no_unvendored_plugin(demo_env):
 def test_a_matrix_too_tall_for_a_screen_draws_the_townships_most_in_need(demo_env, monkeypatch):
     monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "4")
     at = opened_page("views/activities.py")
-    matrix = json.loads(at.get("plotly_chart")[0].proto.spec)
+    matrix = charts_on(at)[0]["figure"]
     drawn = matrix["data"][0]["y"]
     assert len(drawn) == 4
     assert any("此处只画空白格最多的 4 个" in c.value for c in at.caption)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,7 @@ from core.district import district_config
 from core.i18n import t
 from storage import open_store
 from storage.base import ImportRecord
-from tests.conftest import opened_page, shown_in_map
+from tests.conftest import charts_on, opened_page, shown_in_map
 from ui.filters import Filters
 
 PAGE = "views/sites.py"
@@ -93,8 +92,7 @@ def test_english_switch(app):
 
 def test_the_chart_stacks_the_religions_per_township(demo_env):
     at = opened_page(PAGE)
-    chart = at.get("plotly_chart")[0]
-    spec = json.loads(chart.proto.spec)
+    spec = charts_on(at)[0]["figure"]
     traces = {trace["name"]: int(_numbers(trace["y"]).sum()) for trace in spec["data"]}
     assert traces == DEMO_RELIGIONS
 
@@ -140,6 +138,6 @@ def test_a_chart_too_wide_for_a_screen_draws_the_townships_with_most_venues(demo
                                                                            monkeypatch):
     monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "3")
     at = opened_page(PAGE)
-    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    chart = charts_on(at)[0]["figure"]
     assert len({x for trace in chart["data"] for x in trace["x"]}) == 3
     assert any("图中只画场所最多的 3 个" in c.value for c in at.caption)

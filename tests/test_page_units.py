@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.activity import Period
 from analysis.units import unit_gaps, unit_status
 from scripts.build_demo import REAL_UNITS
-from tests.conftest import opened_page, read_layers, reset_caches
+from tests.conftest import charts_on, opened_page, read_layers, reset_caches
 from ui.filters import Filters
 
 XIZHAN = "620103005"  # 西站街道
@@ -124,7 +124,7 @@ def test_a_chart_too_tall_for_a_screen_draws_the_townships_most_never_engaged(de
                                                                              monkeypatch):
     monkeypatch.setenv("TONGXIN_CHART_ROWS_MAX", "3")
     at = opened_page("views/units.py")
-    by_town = json.loads(at.get("plotly_chart")[1].proto.spec)
+    by_town = charts_on(at)[1]["figure"]
     assert len(by_town["data"][0]["y"]) == 3
     assert any("图中只画从未对接单位最多的 3 个" in c.value for c in at.caption)
     # The table beside the chart still lists every township with units.

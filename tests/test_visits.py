@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,7 +24,7 @@ from layers.validate import validate_file
 from storage import ImportRecord, open_store
 from storage.dtypes import empty_layer
 from storage.gpkg import GeoPackageStore
-from tests.conftest import read_layers, tiny_district, tiny_frames
+from tests.conftest import charts_on, read_layers, tiny_district, tiny_frames
 
 AS_OF = pd.Timestamp("2026-11-01")
 DAY = pd.Timedelta(days=1)
@@ -319,7 +318,7 @@ def _visit_table(at) -> pd.DataFrame:
 
 
 def _timeline(at) -> dict:
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = [c["figure"] for c in charts_on(at)]
     return next(s for s in specs if any("customdata" in trace for trace in s["data"]))
 
 

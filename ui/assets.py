@@ -41,6 +41,30 @@ UNUSED = {"jquery", "bootstrap", "bootstrap_css", "bootstrap_theme_css", "glyphi
           "fontawesome_css"}
 
 
+_FULL_LINE_COMMENT = re.compile(r"^\s*//.*\n", re.M)
+
+
+def element_script(*names: str) -> str:
+    """Return the page elements' scripts ``names`` (files in ``ui/``) as one module's text.
+
+    Streamlit sends a ``st.components.v2`` element's script with the element on every run, so
+    whole-line comments (the why, for readers of the files) are left out of what is sent.
+
+    Parameters
+    ----------
+    *names : str
+        File names, in order (the shared loader first, then the element's own script).
+
+    Returns
+    -------
+    str
+        The scripts joined, without whole-line ``//`` comments.
+    """
+    here = Path(__file__).parent
+    text = "\n".join((here / name).read_text(encoding="utf-8") for name in names)
+    return _FULL_LINE_COMMENT.sub("", text)
+
+
 def static_base() -> str:
     """Return the URL path static files are served under, honouring ``server.baseUrlPath``."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")

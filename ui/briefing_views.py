@@ -14,7 +14,7 @@ from analysis.scorecard import load_rubric, scorecard
 from core.district import district_config
 from core.i18n import t
 from storage import last_import_time
-from ui import data
+from ui import chart_component, data
 from ui.briefing_style import ACCENT, BACKGROUND, FONT, MUTED, PANEL, TEXT
 from ui.escape import html_plain, labels
 from ui.map_object import Map
@@ -71,10 +71,10 @@ def _dark(fig: go.Figure, screen: Screen) -> go.Figure:
     return fig
 
 
-def _chart(fig: go.Figure, key: str) -> None:
-    # theme=None: Streamlit's chart theme would override the wall-screen fonts and colours.
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False, "staticPlot": True},
-                    key=key, theme=None)
+def _chart(fig: go.Figure, key: str, lang: str) -> None:
+    # A still picture: nobody hovers or zooms on a wall screen.
+    chart_component.mount(chart_component.payload(
+        fig, {"displayModeBar": False, "staticPlot": True}, lang), key)
 
 
 def coverage_view(screen: Screen) -> None:
@@ -139,7 +139,8 @@ def activity_view(screen: Screen) -> None:
                                    colorscale="Blues", showscale=False, xgap=2, ygap=2))
         fig.update_yaxes(autorange="reversed")
         # Empty cells have no value and show the plot background: rust, so they stand out.
-        _chart(_dark(fig, screen).update_layout(plot_bgcolor=EMPTY_CELL), "briefing_matrix")
+        _chart(_dark(fig, screen).update_layout(plot_bgcolor=EMPTY_CELL), "briefing_matrix",
+               screen.lang)
 
 
 def units_view(screen: Screen) -> None:
@@ -176,7 +177,7 @@ def scorecard_view(screen: Screen) -> None:
     fig.update_xaxes(range=[0, rubric.total * 1.08], gridcolor=PANEL)
     st.html(f'<div class="tx-list" style="color:{MUTED}">'
             f'{html_plain(t("briefing.score_title", lang, total=rubric.total))}</div>')
-    _chart(_dark(fig, screen), "briefing_scores")
+    _chart(_dark(fig, screen), "briefing_scores", screen.lang)
 
 
 @dataclass(frozen=True)

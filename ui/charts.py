@@ -1,7 +1,8 @@
 """Plotly charts in the dashboard's style: Chinese labels, a colour-blind-safe palette.
 
 The light template is plotly's process default, set by :func:`ui.renderers.configure`; labels
-from data are escaped with :func:`ui.escape.label`.
+from data are escaped with :func:`ui.escape.label`. Charts are drawn by the page's own chart
+element (:mod:`ui.chart_component`), after the page's maps.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import streamlit as st
 
 from core import settings
 from core.i18n import t
+from ui import chart_component
 from ui.maps import PALETTE
+from ui.sidebar import current_lang
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -73,7 +76,7 @@ def image_config(fig: go.Figure, name: str | None = None) -> dict:
 
 
 def show(fig: go.Figure, key: str, name: str | None = None) -> None:
-    """Draw a chart full width (plotly.js comes with Streamlit: no CDN).
+    """Draw a chart full width, once the page's maps are drawn (plotly.js is vendored: no CDN).
 
     Parameters
     ----------
@@ -84,7 +87,8 @@ def show(fig: go.Figure, key: str, name: str | None = None) -> None:
     name : str, optional
         What the chart is called, for the PNG its camera button saves (default: its title).
     """
-    st.plotly_chart(fig, width="stretch", config=image_config(fig, name), key=key)
+    chart_component.mount(chart_component.payload(fig, image_config(fig, name), current_lang()),
+                          key)
 
 
 def rows_to_draw(need: pd.Series, largest: bool) -> pd.Index:

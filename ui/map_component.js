@@ -5,66 +5,14 @@
 //         height: px, report: "feature" | "click", sig: "signature of all the above"}
 // (made by ui/map_component.py).
 //
-// Assets: window.__txAssets (url -> Promise), shared by every map and every rerun of this
-// browser tab: each file is requested once; scripts are inserted together with async=false,
-// so they download in parallel and run in order.
+// Assets: loadAll (ui/element_assets.js, put before this text): Leaflet and its plugins are
+// requested once per browser tab, all at the same time. A map being built is in
+// window.__txMapsPending until it holds ink (or waits, hidden, for a size): charts wait for it.
 // Rerun: Streamlit calls the default export again only when the data (or theme) changed; the
 // cleanup it returns is called only on unmount. A call with the same signature keeps the map;
 // another signature removes the old map (map.remove()) before building the new one.
 
-const ASSETS = (window.__txAssets = window.__txAssets || new Map());
 const STATE = new WeakMap(); // parentElement -> {sig, token, map, root, ro, api}
-const LOG = (window.__txLog = window.__txLog || []);
-const log = (what, extra) => LOG.push(Object.assign({what, t: Math.round(performance.now())}, extra));
-
-function loadCss(url) {
-  if (!ASSETS.has(url)) {
-    ASSETS.set(url, new Promise((resolve, reject) => {
-      const el = document.createElement("link");
-      el.rel = "stylesheet";
-      el.href = url;
-      el.onload = () => resolve(url);
-      el.onerror = () => { ASSETS.delete(url); reject(new Error("could not load " + url)); };
-      document.head.appendChild(el);
-    }));
-  }
-  return ASSETS.get(url);
-}
-
-// Builds of one plugin that define the same global (leaflet-measure.js and its Chinese build
-// leaflet-measure.cn.js both set L.Control.Measure) share a "slot": the build a map needs is
-// run again when another build ran since (from the HTTP cache), or the last one loaded wins.
-const SLOTS = (window.__txSlots = window.__txSlots || {});
-
-function insertScript(url) {
-  return new Promise((resolve, reject) => {
-    const el = document.createElement("script");
-    el.src = url;
-    el.async = false; // fetched in parallel, executed in insertion order
-    el.onload = () => resolve(url);
-    el.onerror = () => reject(new Error("could not load " + url));
-    document.head.appendChild(el);
-  });
-}
-
-function loadJs(url, slot) {
-  if (slot && SLOTS[slot] !== undefined && SLOTS[slot] !== url && ASSETS.has(url)) {
-    ASSETS.set(url, ASSETS.get(url).then(() => insertScript(url))); // after the one queued
-  }
-  if (slot) SLOTS[slot] = url;
-  if (!ASSETS.has(url)) {
-    const p = insertScript(url);
-    p.catch(() => ASSETS.delete(url));
-    ASSETS.set(url, p);
-  }
-  return ASSETS.get(url);
-}
-
-function loadAll(data) {
-  // All elements are created in this same task: one parallel download.
-  const slots = data.slots || {};
-  return Promise.all([...data.css.map(loadCss), ...data.js.map((url) => loadJs(url, slots[url]))]);
-}
 
 // Run folium's script in the global scope (not this module's), inside a function so that its
 // `var`s and `let`s do not become globals: a second build with the same renumbered names
@@ -87,6 +35,7 @@ function runScript(code, root, mapVar) {
 }
 
 function teardown(st) {
+  mapSettled(st.token);
   if (st.ro) st.ro.disconnect();
   if (st.map) { try { st.map.remove(); } catch (e) { log("remove-failed", {e: String(e)}); } }
   if (st.root) st.root.remove();
@@ -104,7 +53,7 @@ function wireClicks(map, st, report) {
     pending = null;
     if (!p) return;
     const code = p.feature && p.feature.properties ? p.feature.properties.code : undefined;
-    if (report === "feature" && (code === undefined || code === null)) return; // like st_folium
+    if (report === "feature" && (code === undefined || code === null)) return; // a click off the townships says nothing
     const value = {code: code === undefined ? null : code, lat: p.lat, lng: p.lng,
                    at: Date.now()}; // "at": a second click on the same place is a new value
     log("click", value);
@@ -152,6 +101,7 @@ async function build(parentElement, st, data, token) {
   // Build once the wrapper has a size.
   if (!root.clientWidth || !root.clientHeight) {
     log("waiting-for-size");
+    mapSettled(token); // a hidden map does not hold the page's charts back
     await new Promise((resolve) => {
       const ro = (st.ro = new ResizeObserver(() => {
         if (root.clientWidth && root.clientHeight) { ro.disconnect(); resolve(); }
@@ -178,6 +128,7 @@ async function build(parentElement, st, data, token) {
       performance.mark("tx-map-drawn");
     }
     root.dataset.drawnAt = String(Math.round(now));
+    mapSettled(token);
     log("drawn", {assetsMs: Math.round(t1 - t0), scriptMs: Math.round(t2 - t1),
                   totalMs: Math.round(now - t0)});
   }));
@@ -195,8 +146,10 @@ export default function (component) {
     st.sig = data.sig;
     st.token = {};
     const token = st.token;
+    MAPS_PENDING.add(token);
     build(parentElement, st, data, token).catch((err) => {
       log("error", {e: String(err)});
+      mapSettled(token);
       console.error("tx_map:", err);
       if (st.token !== token) return;
       const note = (st.note = document.createElement("pre"));

@@ -18,13 +18,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 from branca.element import Figure
 
-_JS = Path(__file__).with_name("map_component.js").read_text(encoding="utf-8")
+from ui.assets import element_script
+
+# The loader both page elements share, then the map's own script (one module per component).
+_JS = element_script("element_assets.js", "map_component.js")
 # isolate_styles=False: in a shadow root Leaflet's CSS would not apply and folium's
 # L.map("map_<id>") would not find its div. Full screen is the map's own wrapper.
 _CSS = ".tx-map-root:fullscreen{height:100vh !important;width:100vw !important;background:#fff;}"

@@ -157,16 +157,17 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
                                            for i in rubric.indicators)))
     downloads.excel_button(shown, headers, SCORES_FILE, lang)
     left, right = st.columns(2)
-    with left:
-        rows = charts.rows_to_draw(shown["score"], largest=False)
-        charts.show(score_chart(shown.loc[rows], rubric, lang), key="scorecard_chart")
-        charts.say_rows_drawn("scorecard.chart_some", lang, len(rows), len(shown))
+    # The map's column first: the chart beside it then waits for the map, not the reverse.
     with right:
         st.markdown(f"**{t('scorecard.map_heading', lang)}**")
         fmap = build_map(lang, f, table=table)
         filters.select_township(fmap.show(key="scorecard_map"))
         st.caption(t("scorecard.map_caption", lang))
         downloads.map_buttons(fmap, "tongxin-scorecard", t("scorecard.map_heading", lang), lang)
+    with left:
+        rows = charts.rows_to_draw(shown["score"], largest=False)
+        charts.show(score_chart(shown.loc[rows], rubric, lang), key="scorecard_chart")
+        charts.say_rows_drawn("scorecard.chart_some", lang, len(rows), len(shown))
 
 
 def _table_height(rows: int) -> int:
