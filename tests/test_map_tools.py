@@ -14,7 +14,7 @@ from core.i18n import t
 from tests.conftest import WEST, map_payloads, reset_caches, tiny_district, tiny_frames
 from ui.assets import LOCAL_FILES, VENDOR_DIR, standalone_html
 from ui.map_object import Map
-from ui.map_tools import COLUMNS, PLACE_LAYERS, on_gcj02, places
+from ui.map_tools import COLUMNS, PLACE_LAYERS, on_gcj02, places, search_data
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 TOOLS = ("L.control.fullscreen", "L.Control.Measure", "L.Control.Search")
@@ -167,3 +167,20 @@ def test_the_cached_index_follows_the_language(demo_env):
     assert "西园街道" in chinese["name"].tolist()
     assert set(chinese["kind"]) != set(english["kind"])
     reset_caches()
+
+
+def test_the_search_data_is_encoded_once_per_index_and_anew_when_it_changes():
+    index = places(tiny_frames(), "zh")
+    first = search_data(index, "zh")
+    assert search_data(index.copy(), "zh") is first  # the same content: the same encoding
+    assert json.loads(first)["names"]
+    renamed = index.copy()
+    renamed.loc[0, "name"] = "新名街道"
+    assert search_data(renamed, "zh") != first
+    moved = index.copy()
+    moved.loc[0, "lat"] += 0.001
+    assert search_data(moved, "zh") != first
+    reboxed = index.copy()
+    reboxed.at[0, "bounds"] = (36.0, 103.7, 36.1, 103.8)
+    assert search_data(reboxed, "zh") != first
+    assert search_data(index, "en") != first  # the messages follow the language
