@@ -112,5 +112,10 @@ def test_charts_wait_for_the_map_and_speak_the_page_language(server, browser):
     with page.expect_download(timeout=30_000) as download:
         camera.click()
     assert download.value.suggested_filename == file_name(t("activities.matrix", "zh")) + ".png"
+    # A narrower column (the sidebar unfolding, say), not a window resize: the chart follows.
+    page.evaluate("() => { document.querySelector('.tx-chart').parentElement.style.width = '600px'; }")
+    page.wait_for_function(
+        "() => document.querySelector('.tx-chart .main-svg').getBoundingClientRect().width <= 600",
+        timeout=10_000)
     assert outside == []
     page.close()

@@ -62,6 +62,17 @@ async function draw(parentElement, st, data, token) {
   const config = Object.assign({}, data.config, {responsive: true},
                                data.locale ? {locale: data.locale} : {});
   await window.Plotly.react(st.div, data.figure.data || [], data.figure.layout || {}, config);
+  if (!st.ro) {
+    // plotly's "responsive" follows the window only; the sidebar folding changes the column.
+    let width = st.div.clientWidth;
+    st.ro = new ResizeObserver(() => {
+      if (st.div && st.div.clientWidth !== width) {
+        width = st.div.clientWidth;
+        window.Plotly.Plots.resize(st.div);
+      }
+    });
+    st.ro.observe(st.div);
+  }
   const now = performance.now();
   st.div.dataset.drawnAt = String(Math.round(now));
   log("chart-drawn", {loadMs: Math.round(now - t0)});
@@ -91,8 +102,9 @@ export default function (component) {
   const token = st.token;
   return () => {
     if (st.token !== token) return; // a newer call owns the element
+    if (st.ro) st.ro.disconnect();
     if (st.div && window.Plotly) window.Plotly.purge(st.div);
     if (st.div) st.div.remove();
-    st.div = st.sig = st.token = null;
+    st.div = st.ro = st.sig = st.token = null;
   };
 }
