@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import folium
 import streamlit as st
@@ -63,6 +66,16 @@ def element_script(*names: str) -> str:
     here = Path(__file__).parent
     text = "\n".join((here / name).read_text(encoding="utf-8") for name in names)
     return _FULL_LINE_COMMENT.sub("", text)
+
+
+def signed(parts: dict[str, Any]) -> dict[str, Any]:
+    """Return an element's JSON-ready ``parts`` with ``sig``, the signature of all of them.
+
+    The element's script compares it with the drawn one's: the same signature on a rerun
+    keeps what is drawn.
+    """
+    parts["sig"] = hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return parts
 
 
 def static_base() -> str:

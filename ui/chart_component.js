@@ -51,7 +51,7 @@ function loadLocale(url) {
   return ASSETS.get(url);
 }
 
-async function draw(parentElement, st, data, token) {
+async function draw(st, data, token) {
   await mapsSettled();
   await idle();
   if (st.token !== token) return;
@@ -92,7 +92,7 @@ export default function (component) {
       parentElement.appendChild(st.div);
     }
     st.div.style.cssText = "width:100%;height:" + data.height + "px;";
-    draw(parentElement, st, data, token).catch((err) => {
+    draw(st, data, token).catch((err) => {
       log("chart-error", {e: String(err)});
       console.error("tx_chart:", err);
       if (st.token !== token) return;

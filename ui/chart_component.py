@@ -10,14 +10,13 @@ heatmap and scatter are all these charts use) and draws.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.assets import element_script, static_base
+from ui.assets import element_script, signed, static_base
 
 _JS = element_script("element_assets.js", "chart_component.js")
 _MOUNT = st.components.v2.component("tongxin_chart", js=_JS, isolate_styles=False)
@@ -53,8 +52,7 @@ def payload(fig: go.Figure, config: dict[str, Any], lang: str) -> dict[str, Any]
         "scripts": [f"{base}/{PLOTLY_JS}"] + ([f"{base}/{locale_js}"] if locale_js else []),
         "locale": locale,
     }
-    parts["sig"] = hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-    return parts
+    return signed(parts)
 
 
 def mount(parts: dict[str, Any], key: str) -> None:

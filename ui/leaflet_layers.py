@@ -8,6 +8,7 @@ few lines of JavaScript. Text from data reaches them HTML-escaped and is shown, 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -67,6 +68,7 @@ window.tongxinLayers = window.tongxinLayers || {
 """.replace("DECODE", DECODE_JS).replace("INDEX", INDEX_JS))
 
 
+@functools.cache
 def prelude_script() -> str:
     """Return the prelude's script as a map's page holds it (the map element runs it apart)."""
     return str(_PRELUDE.module.script(None, {}))

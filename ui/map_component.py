@@ -12,10 +12,7 @@ drawn map) and two maps on one page keep distinct ids.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -23,7 +20,7 @@ from typing import Any
 import streamlit as st
 from branca.element import Figure
 
-from ui.assets import element_script
+from ui.assets import element_script, signed
 
 # The loader both page elements share, then the map's own script (one module per component).
 _JS = element_script("element_assets.js", "map_component.js")
@@ -133,12 +130,10 @@ def payload(root: Figure, map_name: str, key: str, height: int, report: str,
         "slots": {url: slot for url in js for part, slot in _SLOTS.items() if part in url},
         "height": int(height), "report": report,
     }
-    parts["sig"] = hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-    return parts
+    return signed(parts)
 
 
-def mount(parts: dict[str, Any], key: str,
-          on_click: Callable[[], None] | None = None) -> dict[str, Any]:
+def mount(parts: dict[str, Any], key: str) -> dict[str, Any]:
     """Draw the map element; return the last click it reported (``{}`` before any).
 
     Parameters
@@ -147,8 +142,6 @@ def mount(parts: dict[str, Any], key: str,
         From :func:`payload`.
     key : str
         Widget key, unique on the page (without one, new data would remount the element).
-    on_click : callable, optional
-        Called before the rerun a click causes.
 
     Returns
     -------
@@ -156,5 +149,5 @@ def mount(parts: dict[str, Any], key: str,
         ``code`` (a township's, or None), ``lat``, ``lng`` of the last click.
     """
     result = _MOUNT(key=key, data=parts, height=parts["height"],
-                    on_clicked_change=on_click or (lambda: None), on_last_change=lambda: None)
+                    on_clicked_change=lambda: None, on_last_change=lambda: None)
     return dict(getattr(result, "last", None) or {})
