@@ -29,11 +29,20 @@ install-dev: dev-deps
 run: install
 	$(PY) -m streamlit run server.py
 
-# Install what the tests need, then lint, check types and run every test.
+# The tests that read and write the working dataset through the importer and the pages: run
+# once more with the data in PostGIS (a fresh database each, on tests/pg.py's cluster).
+ON_POSTGIS := tests/test_ledger_modes.py tests/test_upload_modes.py tests/test_edit.py \
+	tests/test_record_editor.py tests/test_pages.py tests/test_page_activities.py \
+	tests/test_page_data.py tests/test_page_report.py tests/test_page_scorecard.py \
+	tests/test_page_sites.py tests/test_page_units.py tests/test_page_workstations.py
+
+# Install what the tests need, then lint, check types and run every test (the import and page
+# tests twice: on a GeoPackage, then on PostGIS).
 test: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m pytest -q
+	TONGXIN_TEST_STORE=postgis $(PY) -m pytest -q -n 2 $(ON_POSTGIS)
 
 # The fast loop (under 3 minutes): lint, types and the tests that need no browser and no time.
 check: dev-deps

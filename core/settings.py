@@ -114,8 +114,10 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("data", "data/working/tongxin.gpkg",
-            "Path of the working GeoPackage (one table per layer, EPSG:4326). Created from the "
-            "shipped demo on first use. Relative paths are taken from the project root."),
+            "Where the working dataset lives: a GeoPackage file (one table per layer, "
+            "EPSG:4326; relative paths are taken from the project root), or a PostGIS "
+            "database as postgresql://USER@HOST:PORT/DB. Created from the shipped demo on "
+            "first use."),
     Setting("demo", "data/demo/tongxin-demo.gpkg",
             "Path of the shipped demo GeoPackage; it is only ever read.",
             existing_file()),

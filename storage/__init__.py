@@ -16,14 +16,16 @@ from storage.base import (
     recovery_note,
 )
 from storage.gpkg import GeoPackageStore
+from storage.postgis import PostGISStore
 
-__all__ = ["STORES", "AuditCheck", "Backup", "GeoPackageStore", "ImportRecord", "RecordChange",
-           "Store", "StoreConflictError", "StoreError", "last_import_time", "open_store",
-           "recovery_message", "recovery_note"]
+__all__ = ["STORES", "AuditCheck", "Backup", "GeoPackageStore", "ImportRecord", "PostGISStore",
+           "RecordChange", "Store", "StoreConflictError", "StoreError", "last_import_time",
+           "open_store", "recovery_message", "recovery_note"]
 
 # The registry of store implementations, chosen by the data setting's form: a file path ends
-# in .gpkg; a PostGIS store will register "postgresql".
-STORES: dict[str, type[Store]] = {"gpkg": GeoPackageStore}
+# in .gpkg; a database is a postgresql:// (or postgres://) address.
+STORES: dict[str, type[Store]] = {"gpkg": GeoPackageStore, "postgresql": PostGISStore,
+                                  "postgres": PostGISStore}
 
 
 def open_store() -> Store:

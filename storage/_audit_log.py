@@ -95,11 +95,30 @@ def append(path: Path, entry: dict) -> dict:
     """
     with _locked(path) as fd:
         lines = _raw_lines(path)
-        chained = {**entry, "prev": _last_hash(lines)}
-        chained["hash"] = _digest(chained)
+        chained = chain(entry, _last_hash(lines))
         os.write(fd, (json.dumps(chained, ensure_ascii=False) + "\n").encode("utf-8"))
         os.fsync(fd)
         _write_head(path, len(lines) + 1, chained["hash"])
+    return chained
+
+
+def chain(entry: dict, prev: str) -> dict:
+    """Return ``entry`` chained to the entry whose hash is ``prev`` (``prev`` and ``hash`` added).
+
+    Parameters
+    ----------
+    entry : dict
+        The entry.
+    prev : str
+        The previous entry's ``hash`` (:data:`GENESIS` for the first).
+
+    Returns
+    -------
+    dict
+        The entry as it is to be written.
+    """
+    chained = {**entry, "prev": prev}
+    chained["hash"] = _digest(chained)
     return chained
 
 
@@ -139,27 +158,61 @@ def verify(path: Path) -> AuditCheck:
         The number of entries and the first that does not match, with why.
     """
     lines = _raw_lines(path)
+    broken, last = _walk(lines)
+    return broken or _check_head(path, lines, last)
+
+
+def verify_lines(lines: list[bytes], head: dict | None) -> AuditCheck:
+    """Check log lines (JSON, oldest first) against the chain and a head record.
+
+    The same checks as :func:`verify`, for a log kept elsewhere than a file (a database
+    table): ``head`` is what was recorded with the last entry (``entries``, ``last``), or
+    ``None`` when nothing was.
+
+    Parameters
+    ----------
+    lines : list of bytes
+        The entries' exact JSON texts.
+    head : dict or None
+        The head record.
+
+    Returns
+    -------
+    AuditCheck
+        The number of entries and the first that does not match, with why.
+    """
+    broken, last = _walk(lines)
+    if broken:
+        return broken
+    if head is None:
+        return AuditCheck(len(lines)) if last is None else \
+            AuditCheck(len(lines), len(lines) + 1, "head")
+    return _compare_head(head, lines, last)
+
+
+def _walk(lines: list[bytes]) -> tuple[AuditCheck | None, str | None]:
+    """Return the first entry breaking the chain (or None) and the last entry's hash."""
     unchained: list[bytes] = []
     previous: str | None = None
     for number, line in enumerate(lines, start=1):
         try:
             entry = json.loads(line)
         except ValueError:
-            return AuditCheck(len(lines), number, "json")
+            return AuditCheck(len(lines), number, "json"), previous
         if not isinstance(entry, dict):
-            return AuditCheck(len(lines), number, "json")
+            return AuditCheck(len(lines), number, "json"), previous
         if "hash" not in entry:
             if previous is not None:
-                return AuditCheck(len(lines), number, "unchained")
+                return AuditCheck(len(lines), number, "unchained"), previous
             unchained.append(line)
             continue
         expected = previous if previous is not None else _seal(unchained)
         if entry.get("prev") != expected:
-            return AuditCheck(len(lines), number, "prev")
+            return AuditCheck(len(lines), number, "prev"), previous
         if _digest(entry) != entry["hash"]:
-            return AuditCheck(len(lines), number, "hash")
+            return AuditCheck(len(lines), number, "hash"), previous
         previous = str(entry["hash"])
-    return _check_head(path, lines, previous)
+    return None, previous
 
 
 def _check_head(path: Path, lines: list[bytes], last: str | None) -> AuditCheck:
@@ -173,6 +226,10 @@ def _check_head(path: Path, lines: list[bytes], last: str | None) -> AuditCheck:
             recorded = json.load(fh)
     except ValueError:
         return AuditCheck(len(lines), len(lines) + 1, "head")
+    return _compare_head(recorded, lines, last)
+
+
+def _compare_head(recorded: dict, lines: list[bytes], last: str | None) -> AuditCheck:
     if recorded.get("entries") != len(lines) or recorded.get("last") != last:
         # Entries cut off the end: the first missing one is the one after the last present.
         return AuditCheck(len(lines), min(len(lines), int(recorded.get("entries") or 0)) + 1,

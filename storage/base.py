@@ -101,6 +101,9 @@ class Store(Protocol):
     def location(self) -> str:
         """Return where the dataset lives, for people (a file path, a database without password)."""
 
+    def close(self) -> None:
+        """Release what the store holds open (a database's connections); reopened on next use."""
+
     def meta(self) -> dict[str, str]:
         """Return the dataset's key/value metadata (``demo``, ``demo_layers``, ``source``...)."""
 

@@ -21,6 +21,7 @@ from core import settings
 from core.i18n import t
 from layers import LAYERS
 from storage import _audit_log, _history, _tables
+from storage._naming import EDIT_PREFIX, STAMP, VERSION_PREFIX, now, reason_of
 from storage.base import (
     AuditCheck,
     Backup,
@@ -35,22 +36,13 @@ from storage.dtypes import empty_layer, to_schema_types
 DISTRICT_TABLE = "district"
 IMPORTS_TABLE = _tables.IMPORTS_TABLE
 META_TABLE = _tables.META_TABLE
-# Each layer's version is kept in the metadata as "version.<layer>".
-_VERSION_PREFIX = "version."
-_STAMP = "%Y%m%dT%H%M%S%f"
 # SQLite's file header; a GeoPackage's application_id is "GPKG" (1.2+) or "GP10"/"GP11".
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GPKG_IDS = {int.from_bytes(tag, "big") for tag in (b"GPKG", b"GP10", b"GP11")}
 # Files SQLite keeps beside a database while writing it: they belong to it and move with it.
 _SIDE_FILES = ("-journal", "-wal", "-shm")
-# Backups of record edits are named "<time>_edit-<layer>" and pruned apart from the others.
-_EDIT_PREFIX = "edit-"
 
 _log = logging.getLogger("tongxin.storage")
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 class GeoPackageStore:
@@ -168,6 +160,9 @@ class GeoPackageStore:
         """Return the working file's path."""
         return str(self.path)
 
+    def close(self) -> None:
+        """Do nothing: every read and write opens the file and closes it again."""
+
     def recovery(self) -> dict | None:
         """Return what opening found damaged and recovered, or None (see ``recovered``)."""
         return self.recovered
@@ -190,7 +185,7 @@ class GeoPackageStore:
         dataset = self.version()
         if self._versions is None or self._versions[0] != dataset:
             meta = self.meta()
-            self._versions = (dataset, {name: meta.get(f"{_VERSION_PREFIX}{name}", dataset)
+            self._versions = (dataset, {name: meta.get(f"{VERSION_PREFIX}{name}", dataset)
                                         for name in LAYERS})
         return dict(self._versions[1])
 
@@ -202,7 +197,7 @@ class GeoPackageStore:
         for file in sorted(self.backup_dir.glob("*.gpkg"), reverse=True):
             stamp, _, reason = file.stem.partition("_")
             try:
-                created = datetime.strptime(stamp, _STAMP).isoformat(timespec="seconds")
+                created = datetime.strptime(stamp, STAMP).isoformat(timespec="seconds")
                 size = file.stat().st_size
             except (ValueError, OSError):  # not one of ours, or pruned meanwhile
                 continue
@@ -290,10 +285,10 @@ class GeoPackageStore:
                     _write_table(staged, layer, prepared)
                 _record_import(staged, record)
                 _stamp_layer(staged, layer, previous)
-                stamp = _now()
-                kept = _history.write(staged, stamp.strftime(_STAMP),
+                stamp = now()
+                kept = _history.write(staged, stamp.strftime(STAMP),
                                       stamp.isoformat(timespec="seconds"), record, layer, changes)
-                backup = self._commit(staged, reason=_reason_of(layer, record.source))
+                backup = self._commit(staged, reason=reason_of(layer, record.source))
         counts = {op: sum(c.op == op for c in changes) for op in ("add", "update", "remove")}
         self._audit({"action": record.source, "layer": layer, "file": record.file_name,
                      "sha256": record.sha256, "rows": record.rows, "user": record.user,
@@ -410,7 +405,7 @@ class GeoPackageStore:
             with open(staged, "rb+") as fh:
                 os.fsync(fh.fileno())
             corrupt = self.path.with_name(
-                f"{self.path.stem}.corrupt-{_now().strftime(_STAMP)}{self.path.suffix}")
+                f"{self.path.stem}.corrupt-{now().strftime(STAMP)}{self.path.suffix}")
             # Kept by a second name, so the working path is never missing: a process killed
             # here leaves the damaged file in place, recovered again at the next start.
             try:
@@ -501,8 +496,8 @@ class GeoPackageStore:
 
     def _backup(self, reason: str) -> Backup:
         self.backup_dir.mkdir(parents=True, exist_ok=True)
-        created = _now()
-        backup_id = f"{created.strftime(_STAMP)}_{reason}"
+        created = now()
+        backup_id = f"{created.strftime(STAMP)}_{reason}"
         # The working file is never written in place (every change is a renamed copy), so the
         # previous version can be kept by a second name at no cost. Where hard links fail it is
         # copied under a name backups() ignores and renamed when complete: a writer killed
@@ -521,7 +516,7 @@ class GeoPackageStore:
         # not push out the version before last week's import.
         kept = self.backups()
         for edits in (True, False):
-            mine = [b for b in kept if b.reason.startswith(_EDIT_PREFIX) == edits]
+            mine = [b for b in kept if b.reason.startswith(EDIT_PREFIX) == edits]
             for old in mine[self.keep:]:
                 (self.backup_dir / f"{old.id}.gpkg").unlink(missing_ok=True)
 
@@ -533,7 +528,7 @@ class GeoPackageStore:
     def _audit(self, entry: dict) -> dict:
         # Chained to the entry before it (storage/_audit_log.py): an edit or a removal shows.
         return _audit_log.append(self.audit_path,
-                                 {"time": _now().isoformat(timespec="seconds"), **entry})
+                                 {"time": now().isoformat(timespec="seconds"), **entry})
 
 
 def diagnose(path: Path) -> tuple[str, dict] | None:
@@ -607,10 +602,6 @@ def _reason(damage: tuple[str, dict], lang: str | None) -> str:
     return t(key, lang, **params)
 
 
-def _reason_of(layer: str, source: str) -> str:
-    """Return the backup's reason: the layer for an import, ``edit-<layer>`` for edits."""
-    return layer if source == "import" else f"{_EDIT_PREFIX}{layer}"
-
 
 def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame, append: bool = False) -> None:
     geometry_type = "Unknown"
@@ -630,7 +621,7 @@ def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame, append: bool =
                             geometry_type=None if promote else geometry_type)
 
 def _record_import(path: Path, record: ImportRecord) -> None:
-    _tables.record_import(path, record, _now().isoformat(timespec="seconds"))
+    _tables.record_import(path, record, now().isoformat(timespec="seconds"))
 
 
 def _read_meta(path: Path) -> dict[str, str]:
@@ -651,9 +642,9 @@ def _stamp_layer(path: Path, layer: str, previous: str) -> None:
     ``previous`` version.
     """
     meta = _read_meta(path)
-    changes = {f"{_VERSION_PREFIX}{name}": previous for name in LAYERS
-               if f"{_VERSION_PREFIX}{name}" not in meta}
-    changes[f"{_VERSION_PREFIX}{layer}"] = f"{_now().strftime(_STAMP)}-{os.getpid()}"
+    changes = {f"{VERSION_PREFIX}{name}": previous for name in LAYERS
+               if f"{VERSION_PREFIX}{name}" not in meta}
+    changes[f"{VERSION_PREFIX}{layer}"] = f"{now().strftime(STAMP)}-{os.getpid()}"
     if meta.get("demo") == "true":
         remaining = [n for n in meta.get("demo_layers", ",".join(LAYERS)).split(",") if n and
                      n != layer]
@@ -697,9 +688,9 @@ def create_dataset(path: Path, frames: dict[str, gpd.GeoDataFrame], district: gp
         meta = dict(meta)
         if meta.get("demo") == "true":
             meta.setdefault("demo_layers", ",".join(LAYERS))
-        built = f"{_now().strftime(_STAMP)}-{os.getpid()}"
+        built = f"{now().strftime(STAMP)}-{os.getpid()}"
         for name in LAYERS:
-            meta.setdefault(f"{_VERSION_PREFIX}{name}", built)
+            meta.setdefault(f"{VERSION_PREFIX}{name}", built)
         _write_meta(staged, meta)
         base = record or ImportRecord("", path.name, "", 0, "system", source="build")
         for name in LAYERS:

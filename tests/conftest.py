@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from shapely.geometry import Point, box
 
 from core import settings
 from storage.gpkg import GeoPackageStore, create_dataset
+from tests.pg import pg  # noqa: F401 - the PostgreSQL + PostGIS fixture, for every test
 
 # No per-example deadline: a busy CI machine (or two xdist workers on two cores) makes an
 # example slow without making it wrong, and a timed assertion is not what these tests test.
@@ -75,11 +77,25 @@ def tiny_store(tmp_path: Path) -> GeoPackageStore:
     return GeoPackageStore(tmp_path / "work" / "tongxin.gpkg", demo, keep=3)
 
 
+# Which store the tests that use ``demo_env`` run on: "gpkg" (the default), or "postgis" to run
+# them again on a fresh PostgreSQL database each (`make test` runs the import and page tests
+# both ways).
+TEST_STORE = os.environ.get("TONGXIN_TEST_STORE", "gpkg")
+
+
 @pytest.fixture
-def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point TONGXIN_DATA at a fresh working file made from the shipped demo; return its path."""
+def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+             request: pytest.FixtureRequest) -> Path:
+    """Point TONGXIN_DATA at a fresh working dataset made from the shipped demo.
+
+    Returns the working file's path; with ``TONGXIN_TEST_STORE=postgis`` the data is in a new
+    PostGIS database instead (the path is then where a GeoPackage would have been, unused).
+    """
     work = tmp_path / "work" / "tongxin.gpkg"
-    monkeypatch.setenv("TONGXIN_DATA", str(work))
+    if TEST_STORE == "postgis":
+        monkeypatch.setenv("TONGXIN_DATA", request.getfixturevalue("pg").new_database())
+    else:
+        monkeypatch.setenv("TONGXIN_DATA", str(work))
     monkeypatch.setenv("TONGXIN_USER", "tester")
     # No accounts unless a test makes some: never the developer's own accounts file.
     monkeypatch.setenv("TONGXIN_ACCOUNTS", str(tmp_path / "work" / "accounts.json"))

@@ -4,6 +4,8 @@ as files. What every store does is in ``test_store_conformance.py``."""
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from pathlib import Path
 
 import geopandas as gpd
@@ -82,10 +84,36 @@ def test_the_registry_picks_the_store_from_the_data_setting(tmp_path, monkeypatc
     monkeypatch.setenv("TONGXIN_DATA", str(tmp_path / "other.gpkg"))
     monkeypatch.setenv("TONGXIN_DEMO", str(tiny_store.demo))
     assert isinstance(open_store(), STORES["gpkg"])
-    monkeypatch.setenv("TONGXIN_DATA", "postgresql://db/tongxin")
+    monkeypatch.setenv("TONGXIN_DATA", "mysql://db/tongxin")
     with pytest.raises(StoreError) as info:
         open_store()
-    assert "gpkg" in info.value.message("en")
+    assert "gpkg" in info.value.message("en") and "postgresql" in info.value.message("en")
+    assert "postgresql://" in info.value.message("zh")
+
+
+def test_a_database_address_opens_the_postgis_store(tmp_path, monkeypatch, tiny_store, pg):
+    monkeypatch.setenv("TONGXIN_DATA", pg.new_database())
+    monkeypatch.setenv("TONGXIN_DEMO", str(tiny_store.demo))
+    opened = open_store()
+    try:
+        assert isinstance(opened, STORES["postgresql"]) and opened.is_demo()
+        assert opened.location() == os.environ["TONGXIN_DATA"]
+    finally:
+        opened.close()
+
+
+def test_an_unreachable_database_is_a_clear_error_in_both_languages(monkeypatch, tiny_store):
+    # A loopback port nobody listens on: refused at once, never a traceback.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("TONGXIN_DATA", f"postgresql://tongxin:secret@127.0.0.1:{port}/tongxin")
+    monkeypatch.setenv("TONGXIN_DEMO", str(tiny_store.demo))
+    with pytest.raises(StoreError) as info:
+        open_store()
+    zh, en = info.value.message("zh"), info.value.message("en")
+    assert "无法连接数据库" in zh and "Cannot connect to the database" in en
+    assert f"127.0.0.1:{port}/tongxin" in en and "secret" not in zh + en
 
 
 def test_a_missing_demo_is_a_clear_error(tmp_path):

@@ -2,8 +2,8 @@
 
 Each store registers a factory in :data:`FACTORIES`: given a folder, it returns a store whose
 data starts as the tiny demo (:func:`tests.conftest.tiny_frames`) and that keeps
-:data:`KEEP` backups. Every test here then runs against every store, unchanged; a new store
-(PostGIS next) plugs in by adding its factory. Tests of one store's own mechanics (files on
+:data:`KEEP` backups. Every test here then runs against every store, unchanged: the
+GeoPackage store and the PostGIS store (on a throwaway PostgreSQL cluster, ``tests/pg.py``). Tests of one store's own mechanics (files on
 disk, recovery of a damaged GeoPackage) live beside it in ``test_store.py`` and
 ``test_faults.py``.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +23,7 @@ from shapely.geometry import Point
 from layers import LAYERS
 from storage import Backup, ImportRecord, Store, StoreError
 from storage.gpkg import GeoPackageStore, create_dataset
+from storage.postgis import PostGISStore
 from tests.conftest import tiny_district, tiny_frames
 
 KEEP = 3
@@ -37,19 +38,33 @@ def _tiny_demo_gpkg() -> bytes:
         return demo.read_bytes()
 
 
-def _gpkg(folder: Path) -> Store:
+def _tiny_demo(folder: Path) -> Path:
     demo = folder / "tiny-demo.gpkg"
     demo.write_bytes(_tiny_demo_gpkg())
-    return GeoPackageStore(folder / "work" / "tongxin.gpkg", demo, keep=KEEP)
+    return demo
 
 
-FACTORIES: dict[str, Callable[[Path], Store]] = {"gpkg": _gpkg}
+def _gpkg(folder: Path, request: pytest.FixtureRequest) -> Store:
+    return GeoPackageStore(folder / "work" / "tongxin.gpkg", _tiny_demo(folder), keep=KEEP)
+
+
+def _postgis(folder: Path, request: pytest.FixtureRequest) -> Store:
+    # A new empty database with PostGIS on the tests' own cluster (tests/pg.py): the store
+    # creates its tables and loads the demo on first use, as it would on an intranet server.
+    dsn = request.getfixturevalue("pg").new_database()
+    return PostGISStore(dsn, _tiny_demo(folder), keep=KEEP)
+
+
+FACTORIES: dict[str, Callable[[Path, pytest.FixtureRequest], Store]] = {
+    "gpkg": _gpkg, "postgis": _postgis}
 
 
 @pytest.fixture(params=sorted(FACTORIES))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh store of each kind, holding the tiny demo."""
-    return FACTORIES[request.param](tmp_path)
+    made = FACTORIES[request.param](tmp_path, request)
+    yield made
+    made.close()
 
 
 def _record(layer: str, rows: int, user: str = "tester") -> ImportRecord:

@@ -14,7 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
-from tests.conftest import DATA, opened_page, read_layers
+from storage import open_store
+from tests.conftest import DATA, TEST_STORE, opened_page, read_layers
 
 PAGE = "views/data.py"
 IDS, GOOD = DATA / "layers" / "units_ids.csv", DATA / "layers" / "units_good.csv"
@@ -62,12 +63,15 @@ def _refusals(at: AppTest):
                 if list(table.value.columns) == ["行/要素", "列", "问题"])
 
 
-def _fingerprint(work: Path) -> tuple[str, str, int]:
-    """The working file's bytes, the store's version and the audit log's length."""
-    from storage import open_store
-
+def _fingerprint(work: Path) -> tuple[str | None, str, int, list[str]]:
+    """The working file's bytes (GeoPackage), the store's version, the audit log's length and
+    the backups."""
     store = open_store()
-    return (hashlib.sha256(work.read_bytes()).hexdigest(), store.version(), len(store.audit()))
+    try:
+        data = hashlib.sha256(work.read_bytes()).hexdigest() if TEST_STORE == "gpkg" else None
+        return data, store.version(), len(store.audit()), [b.id for b in store.backups()]
+    finally:
+        store.close()
 
 
 def _unit(code: str):
