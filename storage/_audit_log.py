@@ -21,7 +21,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -99,6 +99,73 @@ def append(path: Path, entry: dict) -> dict:
         os.write(fd, (json.dumps(chained, ensure_ascii=False) + "\n").encode("utf-8"))
         os.fsync(fd)
         _write_head(path, len(lines) + 1, chained["hash"])
+    return chained
+
+
+def texts(path: Path) -> list[str]:
+    """Return the log's lines as written, oldest first, each without its newline.
+
+    The exact texts, not parsed entries: a copy of the log elsewhere (another store) keeps
+    every hash and the seal of unchained lines.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The log (no lines when it does not exist).
+
+    Returns
+    -------
+    list of str
+        One text per line.
+    """
+    return [line.decode("utf-8").removesuffix("\n") for line in _raw_lines(path)]
+
+
+def encoded(lines: Sequence[str]) -> list[bytes]:
+    """Return log lines (:func:`texts`) as the bytes a log file holds, newlines included.
+
+    The seal of unchained lines is over those bytes: a log kept as texts (a database table)
+    is checked as this.
+    """
+    return [(line + "\n").encode("utf-8") for line in lines]
+
+
+def follows(lines: Sequence[str]) -> str:
+    """Return the hash an entry appended after ``lines`` (:func:`texts`) chains to."""
+    return _last_hash(encoded(lines))
+
+
+def rewrite(path: Path, lines: Sequence[str], entry: dict) -> dict:
+    """Make the log at ``path`` hold exactly ``lines``, then ``entry`` chained after them.
+
+    For a dataset written whole (moved from another store): its log arrives as it was, and
+    the entry saying so continues the chain. Written in place under the log's lock, so an
+    append waiting for the lock chains to the new log, not to a replaced file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The log (created owner-only if missing; its previous content is dropped).
+    lines : sequence of str
+        The entries' exact texts, oldest first (:func:`texts`).
+    entry : dict
+        The entry to append (``time`` and what was done); ``prev`` and ``hash`` are added.
+
+    Returns
+    -------
+    dict
+        The entry as written.
+    """
+    raw = encoded(lines)
+    chained = chain(entry, _last_hash(raw))
+    raw.append((json.dumps(chained, ensure_ascii=False) + "\n").encode("utf-8"))
+    with _locked(path) as fd:
+        os.ftruncate(fd, 0)
+        data = memoryview(b"".join(raw))
+        while data:  # os.write may write less than asked
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+        _write_head(path, len(raw), chained["hash"])
     return chained
 
 

@@ -43,16 +43,45 @@ def write(path: Path, change_set: str, time: str, record: ImportRecord, layer: s
 
 def read(path: Path, layer: str, record_id: str | None = None) -> list[dict]:
     """Return ``layer``'s history in ``path`` (one record's with ``record_id``), newest first."""
+    where, params = " WHERE layer = ?", [layer]
+    if record_id is not None:
+        where += " AND record_id = ?"
+        params.append(str(record_id))
+    return _select(path, where + " ORDER BY id DESC", params)
+
+
+def read_all(path: Path) -> list[dict]:
+    """Return every layer's history in ``path``, oldest first (the whole table, to move it)."""
+    return _select(path, " ORDER BY id", [])
+
+
+def write_rows(path: Path, rows: Iterable[dict]) -> int:
+    """Append whole history rows (as :func:`read_all` returns them) to ``path``; return how many.
+
+    Each keeps its change set, time and user: a dataset moved from another store keeps the
+    history it had there.
+    """
+    values = [tuple(_dump(row[c]) if c in ("before", "after") else row[c] for c in _COLUMNS)
+              for row in rows]
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            for statement in _CREATE:
+                con.execute(statement)
+            con.executemany(f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) "
+                            f"VALUES ({', '.join('?' * len(_COLUMNS))})", values)
+    finally:
+        con.close()
+    return len(values)
+
+
+def _select(path: Path, tail: str, params: list[str]) -> list[dict]:
     con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         if not _exists(con):
             return []
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE layer = ?"
-        params: tuple[str, ...] = (layer,)
-        if record_id is not None:
-            sql += " AND record_id = ?"
-            params += (str(record_id),)
-        found = con.execute(sql + " ORDER BY id DESC", params).fetchall()
+        found = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE}" + tail,
+                            params).fetchall()
     finally:
         con.close()
     entries = []

@@ -9,7 +9,7 @@ Tables made here are registered in ``gpkg_contents`` so that QGIS lists them lik
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -93,3 +93,18 @@ def record_import(path: Path, record: ImportRecord, when: str) -> None:
         con.execute(f"INSERT INTO {IMPORTS_TABLE} ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (record.layer, when, record.file_name, record.sha256, int(record.rows),
                      record.user, record.source))
+
+
+def insert_imports(path: Path, rows: Iterable[dict]) -> None:
+    """Make each of ``rows`` (as :func:`read_imports` returns them) its layer's latest write.
+
+    Kept as they are, time included: a dataset moved from another store keeps who imported
+    what, when.
+    """
+    with _connected(path, write=True) as con:
+        _ensure(con, IMPORTS_TABLE)
+        columns = ", ".join(f'"{c}"' for c in IMPORT_COLUMNS)
+        for row in rows:
+            con.execute(f"DELETE FROM {IMPORTS_TABLE} WHERE layer = ?", (row["layer"],))
+            con.execute(f"INSERT INTO {IMPORTS_TABLE} ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        tuple(row.get(c) for c in IMPORT_COLUMNS))

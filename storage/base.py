@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import geopandas as gpd
@@ -87,6 +88,45 @@ class AuditCheck:
         return self.first_bad is None
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """A whole working dataset, as no store in particular keeps it: what moves between stores.
+
+    :meth:`Store.dump` reads one; :meth:`Store.create` writes one as a new store's data.
+    Backups are not part of it: they stay with the store that made them.
+
+    Attributes
+    ----------
+    layers : dict
+        ``{layer name: GeoDataFrame}`` for every layer of the registry, typed per its schema,
+        in EPSG:4326, rows in the order the store keeps them.
+    district : geopandas.GeoDataFrame
+        The district boundary (one row; its columns as stored, text).
+    meta : dict
+        The key/value metadata (``demo``, ``demo_layers``, ``version.<layer>``...), without
+        what a store keeps live for itself (a database's dataset version, the log's head).
+    imports : tuple of dict
+        The latest write of every layer, as :meth:`Store.imports` gives it.
+    history : tuple of dict
+        Every kept change of every record, oldest first, with every field
+        :meth:`Store.history` gives (``change_set`` and ``time`` included).
+    audit : tuple of str
+        The audit log's entries as their exact JSON texts, oldest first, without newlines:
+        copied as they are, the hash chain holds wherever they are written.
+    """
+
+    layers: dict[str, gpd.GeoDataFrame]
+    district: gpd.GeoDataFrame
+    meta: dict[str, str] = field(default_factory=dict)
+    imports: tuple[dict, ...] = ()
+    history: tuple[dict, ...] = ()
+    audit: tuple[str, ...] = ()
+
+    def rows(self) -> dict[str, int]:
+        """Return each layer's number of rows."""
+        return {name: len(frame) for name, frame in self.layers.items()}
+
+
 class Store(Protocol):
     """What Tongxin needs of the place its working dataset lives.
 
@@ -97,6 +137,51 @@ class Store(Protocol):
     @classmethod
     def from_settings(cls) -> Store:
         """Return the store the settings describe (how :func:`storage.open_store` opens one)."""
+
+    @classmethod
+    def describe(cls, location: str) -> str:
+        """Return ``location`` as :meth:`location` would say it (absolute; no password).
+
+        Two locations naming the same place describe alike; nothing is opened or created.
+        """
+
+    @classmethod
+    def create(cls, location: str, dataset: Dataset, demo: Path, *, entry: dict,
+               keep: int = 5, replace: bool = False) -> tuple[Store, dict]:
+        """Write ``dataset`` as the whole working dataset at ``location``; return the store.
+
+        The target is never first filled with the demo. An empty target (see each store) is
+        written atomically; a non-empty one raises :class:`StoreError` and is left as it was,
+        unless ``replace``: then it is replaced atomically and its previous data kept aside
+        (each store says where; the entry's ``replaced`` names it). The log arrives as its
+        exact lines, then ``entry`` chained after them; the dataset gets new versions.
+
+        Parameters
+        ----------
+        location : str
+            Where to write (a setting's form: a ``.gpkg`` path, a ``postgresql://`` address).
+        dataset : Dataset
+            What to write (:meth:`dump` of another store).
+        demo : pathlib.Path
+            The demo the returned store would recover from (never copied in here).
+        entry : dict
+            The audit entry saying what was done (``action``, ``user``...).
+        keep : int
+            How many backups the returned store keeps.
+        replace : bool
+            Whether a non-empty target may be replaced.
+
+        Returns
+        -------
+        tuple
+            The store, open on the new data, and ``entry`` as written to its log.
+        """
+
+    def dump(self) -> Dataset:
+        """Return the whole dataset (layers, district, metadata, imports, history, audit log).
+
+        One consistent state: a write committing meanwhile is either all in it or not at all.
+        """
 
     def location(self) -> str:
         """Return where the dataset lives, for people (a file path, a database without password)."""

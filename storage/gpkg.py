@@ -6,9 +6,8 @@ import fcntl
 import logging
 import os
 import shutil
-import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -18,13 +17,22 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from core import settings
-from core.i18n import t
 from layers import LAYERS
 from storage import _audit_log, _history, _tables
+from storage._gpkg_check import diagnose, reason
+from storage._gpkg_file import (
+    DISTRICT_TABLE,
+    as_text,
+    create_dataset,
+    occupied,
+    write_file,
+    write_table,
+)
 from storage._naming import EDIT_PREFIX, STAMP, VERSION_PREFIX, now, reason_of
 from storage.base import (
     AuditCheck,
     Backup,
+    Dataset,
     ImportRecord,
     RecordChange,
     StoreConflictError,
@@ -33,16 +41,16 @@ from storage.base import (
 )
 from storage.dtypes import empty_layer, to_schema_types
 
-DISTRICT_TABLE = "district"
 IMPORTS_TABLE = _tables.IMPORTS_TABLE
 META_TABLE = _tables.META_TABLE
-# SQLite's file header; a GeoPackage's application_id is "GPKG" (1.2+) or "GP10"/"GP11".
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_GPKG_IDS = {int.from_bytes(tag, "big") for tag in (b"GPKG", b"GP10", b"GP11")}
 # Files SQLite keeps beside a database while writing it: they belong to it and move with it.
 _SIDE_FILES = ("-journal", "-wal", "-shm")
 
 _log = logging.getLogger("tongxin.storage")
+
+# create_dataset lives with the other whole-file writes; the demo's and benchmarks' builders
+# import it from here, where it always was.
+__all__ = ["GeoPackageStore", "create_dataset", "diagnose"]
 
 
 class GeoPackageStore:
@@ -70,6 +78,10 @@ class GeoPackageStore:
     """
 
     def __init__(self, path: Path, demo: Path, keep: int = 5) -> None:
+        self._place(path, demo, keep)
+        self._ensure()
+
+    def _place(self, path: Path, demo: Path, keep: int) -> None:
         self.path = Path(path)
         self.demo = Path(demo)
         self.keep = max(int(keep), 1)
@@ -81,12 +93,73 @@ class GeoPackageStore:
         # The metadata as of a dataset version: every page run asks whether this is the demo,
         # and the file changes only when written.
         self._meta: tuple[str, dict[str, str]] | None = None
-        self._ensure()
 
     @classmethod
     def from_settings(cls) -> GeoPackageStore:
         """Return the store the ``data``, ``demo`` and ``backups_keep`` settings describe."""
         return cls(settings.path("data"), settings.path("demo"), int(settings.get("backups_keep")))
+
+    @classmethod
+    def describe(cls, location: str) -> str:
+        """Return ``location`` as an absolute path (relative ones from the current folder)."""
+        return str(Path(location).expanduser().resolve())
+
+    @classmethod
+    def create(cls, location: str, dataset: Dataset, demo: Path, *, entry: dict,
+               keep: int = 5, replace: bool = False) -> tuple[GeoPackageStore, dict]:
+        """Write ``dataset`` as the GeoPackage ``location``, its audit log beside it.
+
+        The file is written beside the target and renamed in. A target is empty when neither
+        the file (or only an empty one) nor an audit log beside it holds anything; otherwise,
+        with ``replace``, its file is kept as a ``<time>_migrate`` backup in its backups folder
+        (``restore`` brings it back) and its log and head beside that backup as
+        ``<id>.audit.jsonl``; without, :class:`StoreError` and nothing written, not even a lock.
+
+        Parameters
+        ----------
+        location, dataset, demo, entry, keep, replace
+            See :meth:`storage.base.Store.create`.
+
+        Returns
+        -------
+        tuple
+            The store on the new file, and ``entry`` as written to its log.
+        """
+        store = cls.__new__(cls)  # placed, not opened: opening would copy the demo in
+        store._place(Path(location), demo, keep)
+        store._refuse_occupied(replace)
+        try:
+            store.path.parent.mkdir(parents=True, exist_ok=True)
+            with store._locked():
+                found = store._refuse_occupied(replace)  # again: a writer may have come
+                staged = store.path.with_name(
+                    f".{store.path.stem}.{os.getpid()}.staged{store.path.suffix}")
+                staged.unlink(missing_ok=True)
+                try:
+                    write_file(staged, dataset)
+                    with open(staged, "rb+") as fh:
+                        os.fsync(fh.fileno())
+                    kept = store._set_aside() if found else ""
+                    os.replace(staged, store.path)
+                finally:
+                    staged.unlink(missing_ok=True)
+                written = _audit_log.rewrite(store.audit_path, dataset.audit, {
+                    "time": now().isoformat(timespec="seconds"), **entry,
+                    **({"replaced": kept} if kept else {})})
+        except OSError as exc:
+            raise StoreError("store.target_unwritable", location=str(store.path),
+                             detail=exc.strerror or str(exc)) from exc
+        return cls(store.path, demo, keep), written
+
+    def dump(self) -> Dataset:
+        """Return the whole dataset, read under the writers' lock (one state of the file)."""
+        # The demo itself is only ever read, and nothing is written beside it, not a lock.
+        with nullcontext() if self._is_demo_itself() else self._locked():
+            return Dataset(layers={name: self.read(name) for name in LAYERS},
+                           district=as_text(self.read_district()), meta=self.meta(),
+                           imports=tuple(self.imports()),
+                           history=tuple(_history.read_all(self.path)),
+                           audit=tuple(_audit_log.texts(self.audit_path)))
 
     # -- reading -------------------------------------------------------------------------
     def layers(self) -> list[str]:
@@ -280,19 +353,21 @@ class GeoPackageStore:
                 raise StoreConflictError("store.conflict", layer=schema.label)
             with self._staged() as staged:
                 if append and layer in {str(n) for n, _ in pyogrio.list_layers(staged)}:
-                    _write_table(staged, layer, prepared, append=True)
+                    write_table(staged, layer, prepared, append=True)
                 else:
-                    _write_table(staged, layer, prepared)
+                    write_table(staged, layer, prepared)
                 _record_import(staged, record)
                 _stamp_layer(staged, layer, previous)
                 stamp = now()
                 kept = _history.write(staged, stamp.strftime(STAMP),
                                       stamp.isoformat(timespec="seconds"), record, layer, changes)
                 backup = self._commit(staged, reason=reason_of(layer, record.source))
-        counts = {op: sum(c.op == op for c in changes) for op in ("add", "update", "remove")}
-        self._audit({"action": record.source, "layer": layer, "file": record.file_name,
-                     "sha256": record.sha256, "rows": record.rows, "user": record.user,
-                     "backup": backup.id, "records": kept, **counts})
+            counts = {op: sum(c.op == op for c in changes) for op in ("add", "update", "remove")}
+            # Still under the lock: whoever reads the dataset under it (dump) finds the change
+            # and its audit entry together.
+            self._audit({"action": record.source, "layer": layer, "file": record.file_name,
+                         "sha256": record.sha256, "rows": record.rows, "user": record.user,
+                         "backup": backup.id, "records": kept, **counts})
         return backup
 
     def history(self, layer: str, record_id: str | None = None) -> list[dict]:
@@ -340,8 +415,8 @@ class GeoPackageStore:
                 backup = self._commit(staged, reason="restore")
             finally:
                 staged.unlink(missing_ok=True)
-        self._audit({"action": "restore", "backup": backup_id, "user": user,
-                     "saved_as": backup.id})
+            self._audit({"action": "restore", "backup": backup_id, "user": user,
+                         "saved_as": backup.id})
         return backup
 
     # -- helpers -------------------------------------------------------------------------
@@ -394,11 +469,11 @@ class GeoPackageStore:
             if problem is None:
                 source, backup = file, candidate
                 break
-            skipped.append({"backup": candidate.id, "reason": _reason(problem, "en")})
+            skipped.append({"backup": candidate.id, "reason": reason(problem, "en")})
         if source is None:
             if not self.demo.is_file() or diagnose(self.demo) is not None:
                 raise StoreError("store.unrecoverable", path=str(self.path),
-                                 reason=_reason(damage, None), demo=str(self.demo))
+                                 reason=reason(damage, None), demo=str(self.demo))
             source = self.demo
         staged = self._stage_copy(source)
         try:
@@ -420,7 +495,7 @@ class GeoPackageStore:
         finally:
             staged.unlink(missing_ok=True)
         key, params = damage
-        entry = {"action": "recover", "user": "system", "reason": _reason(damage, "en"),
+        entry = {"action": "recover", "user": "system", "reason": reason(damage, "en"),
                  "reason_key": key, "reason_params": params,
                  "from": backup.id if backup else "demo",
                  "backup_created": backup.created if backup else None,
@@ -520,105 +595,36 @@ class GeoPackageStore:
             for old in mine[self.keep:]:
                 (self.backup_dir / f"{old.id}.gpkg").unlink(missing_ok=True)
 
+    def _refuse_occupied(self, replace: bool) -> str:
+        """Return what holds data here ("" when nothing); raise unless it may be replaced."""
+        found = occupied(self.path, self.audit_path)
+        if found and not replace:
+            raise StoreError("store.gpkg_not_empty", location=str(self.path), found=found)
+        return found
+
+    def _set_aside(self) -> str:
+        """Keep the dataset about to be replaced as a backup, its log beside; return the id."""
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        if self.path.is_file() and self.path.stat().st_size > 0:
+            kept = self._backup("migrate").id
+        else:  # only a log was there
+            kept = f"{now().strftime(STAMP)}_migrate"
+        head = self.audit_path.with_name(self.audit_path.name + ".head")
+        for log in (self.audit_path, head):
+            if log.is_file():
+                shutil.copy2(log, self.backup_dir / f"{kept}{log.name[len(self.path.stem):]}")
+        return kept
+
     def _check_readable(self, path: Path) -> None:
         damage = diagnose(path)
         if damage is not None:
-            raise StoreError("store.unreadable", path=str(path), detail=_reason(damage, None))
+            raise StoreError("store.unreadable", path=str(path), detail=reason(damage, None))
 
     def _audit(self, entry: dict) -> dict:
         # Chained to the entry before it (storage/_audit_log.py): an edit or a removal shows.
         return _audit_log.append(self.audit_path,
                                  {"time": now().isoformat(timespec="seconds"), **entry})
 
-
-def diagnose(path: Path) -> tuple[str, dict] | None:
-    """Return what makes ``path`` unusable as a Tongxin dataset, or None when it is sound.
-
-    Checks, cheapest first: the file opens and is not empty; it starts with SQLite's header;
-    it is as long as its header says (a cut-off copy is not); SQLite's ``quick_check`` passes
-    (every page readable and well formed; about 0.3 s per 70 MB); it is a GeoPackage holding
-    at least one of the layers; GDAL opens it.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        A working file, a backup or the demo.
-
-    Returns
-    -------
-    tuple or None
-        ``(message key, parameters)`` of the first problem found (see :func:`_reason`).
-    """
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(100)
-    except OSError as exc:
-        return "store.damage_unreadable", {"detail": exc.strerror or type(exc).__name__}
-    if size == 0:
-        return "store.damage_empty", {}
-    if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
-        return "store.damage_not_gpkg", {}
-    page_size = int.from_bytes(head[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(head[28:32], "big")
-    # The page count in the header is valid when its "version valid for" matches the
-    # change counter (every SQLite since 3.7.0 keeps it so).
-    if head[24:28] == head[92:96] and pages and size < pages * page_size:
-        return "store.damage_truncated", {"size": size, "expected": pages * page_size}
-    try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            check = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
-            if check != ["ok"]:
-                return "store.damage_corrupt", {"detail": _short("; ".join(map(str, check)))}
-            app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            tables = {row[0] for row in con.execute("SELECT table_name FROM gpkg_contents")}
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        if "gpkg_contents" in str(exc):
-            return "store.damage_not_gpkg", {}
-        return "store.damage_corrupt", {"detail": _short(str(exc))}
-    if app_id not in _GPKG_IDS:
-        return "store.damage_not_gpkg", {}
-    if not tables & set(LAYERS):
-        return "store.damage_no_layers", {}
-    try:
-        pyogrio.list_layers(path)
-    except DataSourceError as exc:
-        return "store.damage_unreadable", {"detail": _short(str(exc))}
-    return None
-
-
-def _short(detail: str, limit: int = 160) -> str:
-    # SQLite's reports run over several lines and pages: one line, cut, is enough to say.
-    flat = " ".join(detail.replace("*** in database main ***", "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _reason(damage: tuple[str, dict], lang: str | None) -> str:
-    key, params = damage
-    return t(key, lang, **params)
-
-
-
-def _write_table(path: Path, table: str, frame: gpd.GeoDataFrame, append: bool = False) -> None:
-    geometry_type = "Unknown"
-    if frame.geometry.notna().any():
-        types = set(frame.geometry.dropna().geom_type)
-        geometry_type = types.pop() if len(types) == 1 else "Unknown"
-    # Polygons go in as MultiPolygon so a township in two parts and one in one share a type.
-    promote = bool(set(frame.geometry.dropna().geom_type) & {"Polygon", "MultiPolygon"}) \
-        and not set(frame.geometry.dropna().geom_type) & {"Point"}
-    if append:
-        # The table keeps its declared geometry type; polygons still go in as MultiPolygon.
-        pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", append=True,
-                                promote_to_multi=promote or None)
-        return
-    pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG",
-                            promote_to_multi=promote or None,
-                            geometry_type=None if promote else geometry_type)
 
 def _record_import(path: Path, record: ImportRecord) -> None:
     _tables.record_import(path, record, now().isoformat(timespec="seconds"))
@@ -652,50 +658,3 @@ def _stamp_layer(path: Path, layer: str, previous: str) -> None:
         changes["demo"] = "true" if remaining else "false"
     _write_meta(path, changes)
 
-
-def create_dataset(path: Path, frames: dict[str, gpd.GeoDataFrame], district: gpd.GeoDataFrame,
-                   meta: dict[str, str], record: ImportRecord | None = None) -> None:
-    """Write a complete new dataset (every layer, the district boundary and metadata).
-
-    Used to build the shipped demo and the benchmarks' synthetic districts; the file is
-    written beside ``path`` and renamed into place, never half-written.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The GeoPackage to create (replaced if it exists).
-    frames : dict
-        ``{layer name: GeoDataFrame}`` with canonical columns; every layer of the registry.
-    district : geopandas.GeoDataFrame
-        The district boundary, one row.
-    meta : dict
-        Key/value metadata, e.g. ``{"demo": "true", "source": ...}``.
-    record : ImportRecord, optional
-        Template of the import record written for every layer (its layer and rows are filled).
-    """
-    path = Path(path)
-    missing = set(LAYERS) - set(frames)
-    if missing:
-        msg = f"create_dataset needs every layer; missing {sorted(missing)}"
-        raise ValueError(msg)
-    staged = path.with_name(f".{path.stem}.{os.getpid()}.new.gpkg")
-    staged.unlink(missing_ok=True)
-    try:
-        for name, schema in LAYERS.items():
-            prepared = to_schema_types(schema, frames[name]).to_crs(4326)
-            _write_table(staged, name, prepared)
-        _write_table(staged, DISTRICT_TABLE, district.to_crs(4326))
-        meta = dict(meta)
-        if meta.get("demo") == "true":
-            meta.setdefault("demo_layers", ",".join(LAYERS))
-        built = f"{now().strftime(STAMP)}-{os.getpid()}"
-        for name in LAYERS:
-            meta.setdefault(f"{VERSION_PREFIX}{name}", built)
-        _write_meta(staged, meta)
-        base = record or ImportRecord("", path.name, "", 0, "system", source="build")
-        for name in LAYERS:
-            _record_import(staged, ImportRecord(
-                name, base.file_name, base.sha256, len(frames[name]), base.user, base.source))
-        os.replace(staged, path)
-    finally:
-        staged.unlink(missing_ok=True)

@@ -15,15 +15,14 @@ run, so a change made through one process shows on the others.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -34,12 +33,27 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core import settings
 from layers import LAYERS
-from storage import _audit_log
-from storage._naming import EDIT_PREFIX, STAMP, VERSION_PREFIX, now, reason_of
+from storage import _audit_log, _pg_dump
+from storage._naming import EDIT_PREFIX, STAMP, VERSION_PREFIX, hide_password, now, reason_of
+from storage._pg_books import (
+    AUDIT_HEAD,
+    DATASET_VERSION,
+    HISTORY_COLUMNS,
+    IMPORT_COLUMNS,
+    LIVE_KEYS,
+    append_audit,
+    audit_lines,
+    dataset_version,
+    insert_import,
+    lock_writers,
+    new_dataset_version,
+    read_imports,
+    read_meta,
+    short_error,
+    write_meta,
+)
 from storage._pg_tables import (
     BACKUPS,
-    SCHEMA,
-    create_layer,
     exists,
     layer_columns,
     read_layer,
@@ -50,6 +64,7 @@ from storage._pg_tables import (
 from storage.base import (
     AuditCheck,
     Backup,
+    Dataset,
     ImportRecord,
     RecordChange,
     StoreConflictError,
@@ -59,32 +74,6 @@ from storage.dtypes import empty_layer, to_schema_types
 from storage.gpkg import GeoPackageStore
 
 _log = logging.getLogger("tongxin.storage")
-
-_DATASET_VERSION = "version"
-_AUDIT_HEAD = "audit_head"
-# Kept live, never taken from a backup: the dataset's version and the log's head.
-_LIVE_KEYS = (_DATASET_VERSION, _AUDIT_HEAD)
-# One writer at a time, whichever process: pg_advisory_xact_lock on this key.
-_WRITERS_LOCK = 0x746F6E67  # "tong"
-_IMPORT_COLUMNS = ("layer", "imported_at", "file_name", "sha256", "rows", "user", "source")
-_HISTORY_COLUMNS = ("change_set", "time", "user", "how", "source", "layer", "record_id", "op",
-                    "before", "after")
-_BOOKKEEPING = (
-    "CREATE TABLE {s}.meta (key text PRIMARY KEY, value text NOT NULL)",
-    "CREATE TABLE {s}.imports (layer text PRIMARY KEY, imported_at text, file_name text, "
-    "sha256 text, rows bigint, \"user\" text, source text)",
-    "CREATE TABLE {s}.history (id bigserial PRIMARY KEY, change_set text NOT NULL, "
-    "time text NOT NULL, \"user\" text, how text, source text, layer text NOT NULL, "
-    "record_id text NOT NULL, op text NOT NULL, before jsonb, after jsonb)",
-    "CREATE INDEX history_record ON {s}.history (layer, record_id)",
-    # The entry's exact JSON text: its hash is over that text's content, which jsonb would
-    # normalise.
-    "CREATE TABLE {s}.audit (seq bigserial PRIMARY KEY, entry text NOT NULL)",
-    "CREATE TABLE {s}.backups (n bigserial PRIMARY KEY, id text UNIQUE NOT NULL, "
-    "created text NOT NULL, reason text NOT NULL, size bigint NOT NULL, meta jsonb NOT NULL, "
-    "imports jsonb NOT NULL)",
-)
-
 
 
 class PostGISStore:
@@ -114,6 +103,58 @@ class PostGISStore:
         return cls(str(settings.get("data")), settings.path("demo"),
                    int(settings.get("backups_keep")))
 
+    @classmethod
+    def describe(cls, location: str) -> str:
+        """Return the database ``location`` names, without its password."""
+        return public_location(location)
+
+    @classmethod
+    def create(cls, location: str, dataset: Dataset, demo: Path, *, entry: dict,
+               keep: int = 5, replace: bool = False) -> tuple[PostGISStore, dict]:
+        """Write ``dataset`` into the database ``location`` in one transaction.
+
+        The database is empty when neither the schema ``tongxin`` nor ``tongxin_backups``
+        holds a table. Otherwise, with ``replace``, both are renamed whole in the same
+        transaction (``tongxin_replaced_<time>``...: nothing dropped, see
+        :func:`storage._pg_dump.set_aside`); without, :class:`StoreError` and nothing changed.
+        Runs under the writers' lock: a store already open on the database waits, then sees
+        the new data.
+
+        Parameters
+        ----------
+        location, dataset, demo, entry, keep, replace
+            See :meth:`storage.base.Store.create`.
+
+        Returns
+        -------
+        tuple
+            The store on the database, and ``entry`` as written to its log.
+        """
+        where = public_location(location)
+        try:
+            con = psycopg.connect(location, connect_timeout=10, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError("store.target_unreachable", location=where,
+                             detail=short_error(exc)) from exc
+        try:
+            with con.transaction(), con.cursor() as cur:
+                lock_writers(cur)
+                found = _pg_dump.occupied(cur)
+                if found and not replace:
+                    raise StoreError("store.pg_not_empty", location=where, found=found)
+                kept = _pg_dump.set_aside(cur) if found else ""
+                _pg_dump.write(cur, dataset, where)
+                written = append_audit(cur, {**entry, **({"replaced": kept} if kept else {})})
+        except psycopg.OperationalError as exc:  # the connection lost: rolled back
+            raise StoreError("store.target_unreachable", location=where,
+                             detail=short_error(exc)) from exc
+        except psycopg.Error as exc:  # a role that may not create schemas or tables
+            raise StoreError("store.target_unwritable", location=where,
+                             detail=short_error(exc)) from exc
+        finally:
+            con.close()
+        return cls(location, demo, keep), written
+
     def close(self) -> None:
         """Close the store's connections (a new call opens them again)."""
         if self._pool is not None:
@@ -123,10 +164,7 @@ class PostGISStore:
     # -- reading -------------------------------------------------------------------------
     def location(self) -> str:
         """Return the database, without its password."""
-        parts = psycopg.conninfo.conninfo_to_dict(self.dsn)
-        user = f"{parts['user']}@" if parts.get("user") else ""
-        port = f":{parts['port']}" if parts.get("port") else ""
-        return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+        return public_location(self.dsn)
 
     def read(self, layer: str) -> gpd.GeoDataFrame:
         """Return ``layer`` typed per its schema, in EPSG:4326."""
@@ -149,19 +187,15 @@ class PostGISStore:
     def read_district(self) -> gpd.GeoDataFrame:
         """Return the district boundary (one row)."""
         with self._cursor() as cur:
-            cur.execute("SELECT column_name FROM information_schema.columns WHERE "
-                        "table_schema = %s AND table_name = 'district' AND column_name NOT IN "
-                        "('fid', 'geom') ORDER BY ordinal_position", (SCHEMA,))
-            columns = [row[0] for row in cur.fetchall()]
-            return read_rows(cur, "district", columns)
+            return _pg_dump.read_district(cur)
 
     def meta(self) -> dict[str, str]:
         """Return the dataset's key/value metadata (read again only after a change)."""
         dataset = self.version()
         if self._meta is None or self._meta[0] != dataset:
             with self._cursor() as cur:
-                self._meta = (dataset, _read_meta(cur))
-        return {k: v for k, v in self._meta[1].items() if k not in _LIVE_KEYS}
+                self._meta = (dataset, read_meta(cur))
+        return {k: v for k, v in self._meta[1].items() if k not in LIVE_KEYS}
 
     def is_demo(self) -> bool:
         """Return whether any layer still holds the demo's made-up rows."""
@@ -174,16 +208,13 @@ class PostGISStore:
     def imports(self) -> list[dict]:
         """Return the latest import of every layer."""
         with self._cursor() as cur:
-            cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY layer").format(
-                sql.SQL(", ").join(map(sql.Identifier, _IMPORT_COLUMNS)),
-                table("imports")))
-            return [dict(zip(_IMPORT_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+            return read_imports(cur)
 
     def version(self) -> str:
         """Return the dataset's version, read from the database (one indexed lookup)."""
         with self._cursor() as cur:
             cur.execute(sql.SQL("SELECT value FROM {} WHERE key = %s").format(table("meta")),
-                        (_DATASET_VERSION,))
+                        (DATASET_VERSION,))
             found = cur.fetchone()
         return str(found[0]) if found else ""
 
@@ -201,33 +232,43 @@ class PostGISStore:
     def history(self, layer: str, record_id: str | None = None) -> list[dict]:
         """Return the history of ``layer``'s records (one record's), newest first."""
         query = sql.SQL("SELECT {} FROM {} WHERE layer = %s").format(
-            sql.SQL(", ").join(map(sql.Identifier, _HISTORY_COLUMNS)), table("history"))
+            sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS)), table("history"))
         params: list[str] = [layer]
         if record_id is not None:
             query += sql.SQL(" AND record_id = %s")
             params.append(str(record_id))
         with self._cursor() as cur:
             cur.execute(query + sql.SQL(" ORDER BY id DESC"), params)
-            return [dict(zip(_HISTORY_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+            return [dict(zip(HISTORY_COLUMNS, row, strict=True)) for row in cur.fetchall()]
 
     def audit(self) -> list[dict]:
         """Return the audit log's entries, oldest first."""
-        return [json.loads(line) for line in self._audit_lines()]
+        with self._cursor() as cur:
+            return [json.loads(line) for line in audit_lines(cur)]
 
     def verify_audit(self) -> AuditCheck:
         """Check the audit log's hash chain and its head; name the first entry that fails."""
-        lines = self._audit_lines()
         with self._cursor() as cur:
-            head = _read_meta(cur).get(_AUDIT_HEAD)
-        return _audit_log.verify_lines([line.encode("utf-8") for line in lines],
+            lines = audit_lines(cur)
+            head = read_meta(cur).get(AUDIT_HEAD)
+        # As a log file's bytes: entries from before the chain, moved here from a GeoPackage's
+        # log, are sealed by a hash over their lines, newlines included.
+        return _audit_log.verify_lines(_audit_log.encoded(lines),
                                        json.loads(head) if head else None)
+
+    def dump(self) -> Dataset:
+        """Return the whole dataset, read in one snapshot of the database."""
+        with self._cursor() as cur:
+            # Every table as of one moment: a write committing meanwhile is all in or all out.
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return _pg_dump.dump(cur)
 
     # -- writing -------------------------------------------------------------------------
     def record(self, entry: dict) -> None:
         """Append an entry to the audit log."""
         with self._transaction() as cur:
-            _lock_writers(cur)
-            _audit(cur, entry)
+            lock_writers(cur)
+            append_audit(cur, entry)
 
     def replace(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord,
                 changes: tuple[RecordChange, ...] = (),
@@ -247,7 +288,7 @@ class PostGISStore:
     def restore(self, backup_id: str, user: str) -> Backup:
         """Make backup ``backup_id`` the working data; the current data is backed up first."""
         with self._transaction() as cur:
-            _lock_writers(cur)
+            lock_writers(cur)
             found = {b.id: b for b in _backups(cur)}
             if not backup_id or backup_id not in found:
                 known = ", ".join(list(found)[:5]) or "-"
@@ -259,15 +300,15 @@ class PostGISStore:
             for name in LAYERS:
                 _copy_table(cur, table(f"b{number}_{name}", BACKUPS), table(name), name)
             # The records' history is not rolled back with the data: it tells what happened.
-            live = _read_meta(cur)
+            live = read_meta(cur)
             cur.execute(sql.SQL("DELETE FROM {}").format(table("meta")))
-            _write_meta(cur, {**meta, **{k: live[k] for k in _LIVE_KEYS if k in live}})
+            write_meta(cur, {**meta, **{k: live[k] for k in LIVE_KEYS if k in live}})
             cur.execute(sql.SQL("DELETE FROM {}").format(table("imports")))
             for row in imports:
-                _insert_import(cur, row)
-            _new_dataset_version(cur)
+                insert_import(cur, row)
+            new_dataset_version(cur)
             self._prune(cur)
-            _audit(cur, {"action": "restore", "backup": backup_id, "user": user,
+            append_audit(cur, {"action": "restore", "backup": backup_id, "user": user,
                          "saved_as": saved.id})
         return saved
 
@@ -279,23 +320,23 @@ class PostGISStore:
         prepared = to_schema_types(schema, frame).to_crs(4326)
         stamp = now()
         with self._transaction() as cur:
-            _lock_writers(cur)
-            if expected_version is not None and _dataset_version(cur) != expected_version:
+            lock_writers(cur)
+            if expected_version is not None and dataset_version(cur) != expected_version:
                 raise StoreConflictError("store.conflict", layer=schema.label)
             backup = self._backup(cur, reason_of(layer, record.source))
             if not append:
                 cur.execute(sql.SQL("DELETE FROM {}").format(table(layer)))
             write_rows(cur, layer, prepared, layer_columns(schema))
-            _insert_import(cur, {"layer": record.layer, "file_name": record.file_name,
+            insert_import(cur, {"layer": record.layer, "file_name": record.file_name,
                                  "imported_at": stamp.isoformat(timespec="seconds"),
                                  "sha256": record.sha256, "rows": int(record.rows),
                                  "user": record.user, "source": record.source})
             _stamp_layer(cur, layer)
             kept = _write_history(cur, stamp, record, layer, changes)
-            _new_dataset_version(cur)
+            new_dataset_version(cur)
             self._prune(cur)
             counts = {op: sum(c.op == op for c in changes) for op in ("add", "update", "remove")}
-            _audit(cur, {"action": record.source, "layer": layer, "file": record.file_name,
+            append_audit(cur, {"action": record.source, "layer": layer, "file": record.file_name,
                          "sha256": record.sha256, "rows": record.rows, "user": record.user,
                          "backup": backup.id, "records": kept, **counts})
         return backup
@@ -304,10 +345,10 @@ class PostGISStore:
         """Copy every layer, the metadata and the import records into a new backup."""
         created = now()
         backup_id = f"{created.strftime(STAMP)}_{reason}"
-        meta = {k: v for k, v in _read_meta(cur).items() if k not in _LIVE_KEYS}
+        meta = {k: v for k, v in read_meta(cur).items() if k not in LIVE_KEYS}
         cur.execute(sql.SQL("SELECT {} FROM {}").format(
-            sql.SQL(", ").join(map(sql.Identifier, _IMPORT_COLUMNS)), table("imports")))
-        imports = [dict(zip(_IMPORT_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+            sql.SQL(", ").join(map(sql.Identifier, IMPORT_COLUMNS)), table("imports")))
+        imports = [dict(zip(IMPORT_COLUMNS, row, strict=True)) for row in cur.fetchall()]
         cur.execute(sql.SQL("INSERT INTO {} (id, created, reason, size, meta, imports) "
                             "VALUES (%s, %s, %s, 0, %s, %s) RETURNING n").format(
                                 table("backups")),
@@ -337,17 +378,12 @@ class PostGISStore:
                 cur.execute(sql.SQL("DELETE FROM {} WHERE n = %s").format(table("backups")),
                             (number,))
 
-    def _audit_lines(self) -> list[str]:
-        with self._cursor() as cur:
-            cur.execute(sql.SQL("SELECT entry FROM {} ORDER BY seq").format(table("audit")))
-            return [str(row[0]) for row in cur.fetchall()]
-
     def _ensure(self) -> None:
         """Create the tables and load the demo on first use of an empty database."""
         with self._transaction() as cur:
             if exists(cur, "meta"):
                 return
-            _lock_writers(cur)
+            lock_writers(cur)
             if exists(cur, "meta"):  # another process created it while this one waited
                 return
             if not self.demo.is_file():
@@ -356,37 +392,11 @@ class PostGISStore:
         _log.info("created the dataset in %s from %s", self.location(), self.demo)
 
     def _create(self, cur: psycopg.Cursor) -> None:
-        # Opened on the demo itself, the GeoPackage store only reads it.
-        demo = GeoPackageStore(self.demo, self.demo)
-        try:
-            cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        except psycopg.Error as exc:
-            raise StoreError("store.no_postgis", location=self.location(),
-                             detail=_short(exc)) from exc
-        cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))
-        cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(BACKUPS)))
-        for statement in _BOOKKEEPING:
-            cur.execute(sql.SQL(statement).format(s=sql.Identifier(SCHEMA)))
-        for name, schema in LAYERS.items():
-            create_layer(cur, name, layer_columns(schema))
-            write_rows(cur, name, demo.read(name), layer_columns(schema))
-        district = demo.read_district().to_crs(4326)
-        district_columns = [(str(c), "text") for c in district.columns
-                            if c != district.geometry.name]
-        create_layer(cur, "district", district_columns)
-        write_rows(cur, "district", district.astype({c: object for c, _ in district_columns}),
-                   district_columns)
-        meta = demo.meta()
-        if meta.get("demo") == "true":
-            meta.setdefault("demo_layers", ",".join(LAYERS))
-        built = f"{now().strftime(STAMP)}-{uuid.uuid4().hex[:8]}"
-        for name in LAYERS:
-            meta.setdefault(f"{VERSION_PREFIX}{name}", built)
-        _write_meta(cur, meta)
-        for row in demo.imports():
-            _insert_import(cur, row)
-        _new_dataset_version(cur)
-        _audit(cur, {"action": "create", "from": self.demo.name, "user": "system"})
+        # Opened on the demo itself, the GeoPackage store only reads it. The demo's own log and
+        # history, if it had any, are not this dataset's: its log starts with its creation.
+        demo = GeoPackageStore(self.demo, self.demo).dump()
+        _pg_dump.write(cur, dataclasses.replace(demo, history=(), audit=()), self.location())
+        append_audit(cur, {"action": "create", "from": self.demo.name, "user": "system"})
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Cursor]:
@@ -397,7 +407,7 @@ class PostGISStore:
                 yield cur
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise StoreError("store.db_unreachable", location=self.location(),
-                             detail=_short(exc)) from exc
+                             detail=short_error(exc)) from exc
 
     _cursor = _transaction  # reads are transactions too: one consistent snapshot each
 
@@ -409,57 +419,28 @@ class PostGISStore:
                 psycopg.connect(self.dsn, connect_timeout=10).close()
             except psycopg.Error as exc:
                 raise StoreError("store.db_unreachable", location=self.location(),
-                                 detail=_short(exc)) from exc
-            self._pool = ConnectionPool(self.dsn, min_size=1, max_size=4, timeout=30,
-                                        open=True, name="tongxin")
+                                 detail=short_error(exc)) from exc
+            # A page waits at most `timeout` s for a connection: a database gone away is then
+            # said in the page (ui.startup.run_page) instead of a page that never ends.
+            # Each connection is checked as it is handed out (a round trip of well under a
+            # millisecond on loopback): one cut while the database was away is replaced
+            # instead of failing the page after it came back.
+            self._pool = ConnectionPool(self.dsn, min_size=1, max_size=4, timeout=10,
+                                        open=True, name="tongxin",
+                                        check=ConnectionPool.check_connection)
         return self._pool
-
-
-def _lock_writers(cur: psycopg.Cursor) -> None:
-    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITERS_LOCK,))
-
-
-def _read_meta(cur: psycopg.Cursor) -> dict[str, str]:
-    cur.execute(sql.SQL("SELECT key, value FROM {}").format(table("meta")))
-    return {str(k): str(v) for k, v in cur.fetchall()}
-
-
-def _write_meta(cur: psycopg.Cursor, values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        cur.execute(sql.SQL("INSERT INTO {} (key, value) VALUES (%s, %s) ON CONFLICT (key) "
-                            "DO UPDATE SET value = EXCLUDED.value").format(table("meta")),
-                    (key, str(value)))
-
-
-def _dataset_version(cur: psycopg.Cursor) -> str:
-    return _read_meta(cur).get(_DATASET_VERSION, "")
-
-
-def _new_dataset_version(cur: psycopg.Cursor) -> None:
-    _write_meta(cur, {_DATASET_VERSION:
-                      f"{now().strftime(STAMP)}-{os.getpid()}-{uuid.uuid4().hex[:8]}"})
 
 
 def _stamp_layer(cur: psycopg.Cursor, layer: str) -> None:
     """Give ``layer`` a new version and record that it no longer holds demo rows."""
-    meta = _read_meta(cur)
+    meta = read_meta(cur)
     changes = {f"{VERSION_PREFIX}{layer}": f"{now().strftime(STAMP)}-{uuid.uuid4().hex[:8]}"}
     if meta.get("demo") == "true":
         remaining = [n for n in meta.get("demo_layers", ",".join(LAYERS)).split(",")
                      if n and n != layer]
         changes["demo_layers"] = ",".join(remaining)
         changes["demo"] = "true" if remaining else "false"
-    _write_meta(cur, changes)
-
-
-def _insert_import(cur: psycopg.Cursor, row: dict) -> None:
-    values = [row.get(c) for c in _IMPORT_COLUMNS]
-    cur.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (layer) DO UPDATE SET "
-                        "{}").format(
-        table("imports"), sql.SQL(", ").join(map(sql.Identifier, _IMPORT_COLUMNS)),
-        sql.SQL(", ").join(sql.Placeholder() * len(_IMPORT_COLUMNS)),
-        sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
-                           for c in _IMPORT_COLUMNS[1:])), values)
+    write_meta(cur, changes)
 
 
 def _write_history(cur: psycopg.Cursor, stamp: datetime, record: ImportRecord, layer: str,
@@ -470,23 +451,9 @@ def _write_history(cur: psycopg.Cursor, stamp: datetime, record: ImportRecord, l
              None if c.after is None else Jsonb(c.after)) for c in changes]
     if rows:
         cur.executemany(sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-            table("history"), sql.SQL(", ").join(map(sql.Identifier, _HISTORY_COLUMNS)),
-            sql.SQL(", ").join(sql.Placeholder() * len(_HISTORY_COLUMNS))), rows)
+            table("history"), sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS)),
+            sql.SQL(", ").join(sql.Placeholder() * len(HISTORY_COLUMNS))), rows)
     return len(rows)
-
-
-def _audit(cur: psycopg.Cursor, entry: dict) -> dict:
-    """Append an entry chained to the last one; the caller holds the writers' lock."""
-    head = _read_meta(cur).get(_AUDIT_HEAD)
-    recorded: dict[str, Any] = json.loads(head) if head else {"entries": 0,
-                                                               "last": _audit_log.GENESIS}
-    chained = _audit_log.chain({"time": now().isoformat(timespec="seconds"), **entry},
-                               str(recorded["last"]))
-    cur.execute(sql.SQL("INSERT INTO {} (entry) VALUES (%s)").format(table("audit")),
-                (json.dumps(chained, ensure_ascii=False),))
-    _write_meta(cur, {_AUDIT_HEAD: json.dumps({"entries": int(recorded["entries"]) + 1,
-                                               "last": chained["hash"]})})
-    return chained
 
 
 def _backups(cur: psycopg.Cursor) -> list[Backup]:
@@ -506,7 +473,23 @@ def _copy_table(cur: psycopg.Cursor, source: sql.Composable, target: sql.Composa
         target, columns, columns, source))
 
 
+def public_location(dsn: str) -> str:
+    """Return the database ``dsn`` names, as ``postgresql://USER@HOST:PORT/DB`` (no password).
 
-def _short(exc: BaseException, limit: int = 200) -> str:
-    flat = " ".join(str(exc).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    Parameters
+    ----------
+    dsn : str
+        A ``postgresql://`` address or a libpq connection string.
+
+    Returns
+    -------
+    str
+        The address without password; an address libpq cannot read, with its password cut.
+    """
+    try:
+        parts = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return hide_password(dsn)
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"

@@ -287,3 +287,100 @@ def test_append_adds_rows_with_their_history_and_refuses_a_stale_version(store):
     assert store.version() == now and store.audit() == audit
     assert list(store.read("units")["code"]) == [*before, "U002"]
     assert store.history("units", "U003") == []
+
+
+# -- the whole dataset, read out and written elsewhere ------------------------------------------
+
+import dataclasses  # noqa: E402  (added with these tests)
+import json  # noqa: E402
+
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+
+
+def _gpkg_elsewhere(folder: Path, request: pytest.FixtureRequest) -> str:
+    return str(folder / "elsewhere" / "tongxin.gpkg")
+
+
+def _postgis_elsewhere(folder: Path, request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("pg").new_database()
+
+
+# A fresh, empty place of the same kind as each store of FACTORIES.
+ELSEWHERE: dict[str, Callable[[Path, pytest.FixtureRequest], str]] = {
+    "gpkg": _gpkg_elsewhere, "postgis": _postgis_elsewhere}
+
+
+@pytest.fixture
+def elsewhere(request: pytest.FixtureRequest, store: Store, tmp_path: Path) -> str:
+    """An empty location of the kind of ``store``."""
+    return ELSEWHERE[request.node.callspec.params["store"]](tmp_path, request)
+
+
+def _wkb(frame: gpd.GeoDataFrame) -> list:
+    return list(shapely.to_wkb(frame.geometry.to_numpy(), hex=True))
+
+
+def _lived_in(store: Store) -> Store:
+    store.replace("units", _two_units(), _record("units", 2),
+                  (RecordChange("U002", "add", None, _unit("U002")),
+                   RecordChange("U001", "update", _unit("U001"), _unit("U001", staff=2500))))
+    store.record({"action": "account_add", "user": "admin", "target": "li"})
+    return store
+
+
+def test_a_dump_written_elsewhere_reads_back_the_same(store, elsewhere, tmp_path):
+    dumped = _lived_in(store).dump()
+    assert dumped.rows() == {name: len(store.read(name)) for name in LAYERS}
+    assert [json.loads(line)["action"] for line in dumped.audit] == \
+        [entry["action"] for entry in store.audit()]
+    copy, entry = type(store).create(elsewhere, dumped, tmp_path / "tiny-demo.gpkg",
+                                     entry={"action": "copy", "user": "tester"}, keep=KEEP)
+    try:
+        again = copy.dump()
+        for name in LAYERS:
+            pd.testing.assert_frame_equal(dumped.layers[name].drop(columns="geometry"),
+                                          again.layers[name].drop(columns="geometry"))
+            assert _wkb(dumped.layers[name]) == _wkb(again.layers[name]), name
+        pd.testing.assert_frame_equal(dumped.district.drop(columns="geometry"),
+                                      again.district.drop(columns="geometry"))
+        assert _wkb(dumped.district) == _wkb(again.district)
+        assert again.meta == dumped.meta and copy.is_demo()
+        assert sorted(again.imports, key=str) == sorted(dumped.imports, key=str)
+        assert again.history == dumped.history and len(again.history) == 2
+        assert copy.history("units", "U001") == store.history("units", "U001")
+        # The log line for line, then the entry saying what was done, chained to it.
+        assert again.audit[:-1] == dumped.audit
+        assert json.loads(again.audit[-1]) == entry and entry["action"] == "copy"
+        assert copy.verify_audit().ok and copy.verify_audit().entries == len(dumped.audit) + 1
+        assert copy.backups() == [] and copy.versions() == store.versions()
+        assert copy.location() == type(store).describe(elsewhere)
+        # Written once, the place holds data: a second write is refused and changes nothing.
+        before = (copy.version(), copy.audit())
+        with pytest.raises(StoreError) as info:
+            type(store).create(elsewhere, dumped, tmp_path / "tiny-demo.gpkg",
+                               entry={"action": "copy", "user": "tester"})
+        assert info.value.message("zh") and info.value.message("en")
+        assert (copy.version(), copy.audit()) == before
+    finally:
+        copy.close()
+
+
+def test_a_store_refuses_to_be_written_over_unless_told_and_keeps_what_was_there(store,
+                                                                               tmp_path):
+    other = _lived_in(store).dump()
+    demo = tmp_path / "tiny-demo.gpkg"
+    before = (store.version(), store.audit(), store.backups(), store.dump().history)
+    with pytest.raises(StoreError):
+        type(store).create(store.location(), other, demo, entry={"action": "copy", "user": "x"})
+    assert (store.version(), store.audit(), store.backups(), store.dump().history) == before
+    emptied = dataclasses.replace(other, layers={**other.layers,
+                                                 "units": other.layers["units"].iloc[:0]})
+    copy, entry = type(store).create(store.location(), emptied, demo, replace=True,
+                                     entry={"action": "copy", "user": "x"})
+    try:
+        assert copy.read("units").empty and entry["replaced"]
+        assert copy.version() != before[0] and copy.verify_audit().ok
+        assert copy.audit()[:-1] == before[1] and copy.audit()[-1]["replaced"] == entry["replaced"]
+    finally:
+        copy.close()

@@ -1,7 +1,7 @@
 """``python -m layers`` (``tongxin layers``), the data command line.
 
 Check, import (replace, append, update; dry run), template, export, status, backups, restore,
-a record's history.
+a record's history, and moving the whole dataset to another store (migrate).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from layers.validate import Report
 from ledger import MODES, Outcome, apply_import, check, preview
 from ledger.summary import change_lines, field_label, shown
 from storage import Store, open_store, recovery_note
+from storage.migrate import Migration, migrate
 
 
 def _arguments(sub: Any, lang: str) -> None:
@@ -58,6 +59,10 @@ def _arguments(sub: Any, lang: str) -> None:
         cmd.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
     restore = sub.add_parser("restore", help=t("cli.help_restore", lang))
     restore.add_argument("backup", metavar="BACKUP_ID")
+    move = sub.add_parser("migrate", help=t("cli.help_migrate", lang))
+    move.add_argument("--to", required=True, metavar="TARGET", help=t("cli.help_to", lang))
+    move.add_argument("--yes", action="store_true", help=t("cli.help_yes_migrate", lang))
+    move.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
 
 
 def _store(lang: str) -> Store:
@@ -233,10 +238,51 @@ def _restore(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _migrate(args: argparse.Namespace, lang: str) -> int:
+    # Moving the whole dataset replaces what may be at the target: the right of whoever may
+    # make a backup the working data again.
+    user = authorise("restore", lang) or current_user()
+    source = _store(lang)
+    try:
+        moved = migrate(source, args.to, user, replace=args.yes)
+    finally:
+        source.close()
+    if args.json:
+        print(json.dumps(_migration_json(moved, lang), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(t("cli.migrated_head", lang, source=moved.source, target=moved.target))
+    for name, rows in moved.rows.items():
+        print(t("cli.migrated_layer", lang, label=LAYERS[name].label, layer=name, rows=rows))
+    print(t("cli.migrated_books", lang, imports=moved.imports, history=moved.history,
+            audit=moved.audit))
+    check = moved.source_audit
+    if not check.ok:
+        print(t("cli.migrated_audit_broken", lang, line=check.first_bad,
+                reason=t(f"auth.audit.why.{check.reason}", lang)))
+    if moved.replaced:
+        print(t("cli.migrated_replaced", lang, kept=moved.replaced))
+    print(t("cli.migrated_no_backups", lang, source=moved.source))
+    if moved.source_note is not None:
+        print(t("cli.migrated_source_note", lang, detail=moved.source_note.message(lang)))
+    print(t("cli.migrated_next", lang, target=moved.target))
+    return EXIT_OK
+
+
+def _migration_json(moved: Migration, lang: str) -> dict[str, Any]:
+    check = moved.source_audit
+    return {"ok": True, "from": moved.source, "to": moved.target, "layers": moved.rows,
+            "imports": moved.imports, "history": moved.history, "audit": moved.audit,
+            "replaced": moved.replaced or None, "backups_moved": False,
+            "source_audit": {"ok": check.ok, "first_bad": check.first_bad,
+                             "reason": check.reason},
+            "warnings": [moved.source_note.message(lang)] if moved.source_note else []}
+
+
 COMMAND_LINE = CommandLine(
     "python -m layers", "cli.description", _arguments,
     {"check": _check, "import": _import, "template": _template, "export": _export,
-     "status": _status, "backups": _backups, "restore": _restore, "history": _history},
+     "status": _status, "backups": _backups, "restore": _restore, "history": _history,
+     "migrate": _migrate},
     (TongxinError,), _say_error)
 
 
