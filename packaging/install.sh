@@ -8,7 +8,10 @@
 #   releases/<version>-<time>/   the code (app/) and its own Python environment (venv/)
 #   current -> releases/...      the version that runs; previous -> the one before it
 #   bin/tongxin                  `tongxin serve`, `tongxin layers ...`, `tongxin auth ...`
-#   etc/tongxin.env              settings (kept across upgrades), etc/tongxin.service (systemd)
+#   etc/tongxin.env              settings (kept across upgrades)
+#   etc/tongxin.service          systemd: one dashboard process (port from tongxin.env)
+#   etc/tongxin@.service         systemd: one process per instance (tongxin@8501, tongxin@8502
+#                                ...), several behind nginx; used instead of tongxin.service
 #   data/                        working data, accounts, audit log, backups: never touched here
 set -euo pipefail
 
@@ -59,7 +62,7 @@ if [ "$ROLLBACK" = 1 ]; then
   ln -sfn "$previous" "$PREFIX/.current.new" && mv -T "$PREFIX/.current.new" "$PREFIX/current"
   ln -sfn "$current" "$PREFIX/.previous.new" && mv -T "$PREFIX/.previous.new" "$PREFIX/previous"
   say "已回退到 $(basename "$previous")（数据目录未改动）。Rolled back to $(basename "$previous"); data untouched."
-  say "重启服务 Restart the service: systemctl restart tongxin"
+  say "重启服务 Restart the service: systemctl restart tongxin   (多进程 several processes: systemctl restart 'tongxin@*')"
   exit 0
 fi
 
@@ -140,8 +143,10 @@ exec "$PREFIX/current/venv/bin/python" -m tongxin "\$@"
 WRAPPER
 chmod 755 "$PREFIX/bin/.tongxin.new"
 mv -f "$PREFIX/bin/.tongxin.new" "$PREFIX/bin/tongxin"
-sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@USER@#$SERVICE_USER#g" \
-  "$HERE/packaging/tongxin.service" > "$PREFIX/etc/tongxin.service"
+for unit in tongxin.service tongxin@.service; do
+  sed -e "s#@PREFIX@#$PREFIX#g" -e "s#@USER@#$SERVICE_USER#g" \
+    "$HERE/packaging/$unit" > "$PREFIX/etc/$unit"
+done
 cp "$HERE/packaging/nginx-tongxin.conf" "$PREFIX/etc/nginx-tongxin.conf.example"
 
 if [ "$(id -u)" = 0 ]; then
@@ -186,6 +191,9 @@ say "下一步 Next steps:"
 say "  1. 检查设置 Check the settings:        $PREFIX/etc/tongxin.env"
 say "  2. 安装服务 Install the service:       cp $PREFIX/etc/tongxin.service /etc/systemd/system/"
 say "                                          systemctl daemon-reload && systemctl enable --now tongxin"
+say "     或多个进程（每个 CPU 核一个）Or several processes (one per CPU core), instead of it:"
+say "                                          cp $PREFIX/etc/tongxin@.service /etc/systemd/system/"
+say "                                          systemctl daemon-reload && systemctl enable --now tongxin@8501 tongxin@8502"
 say "  3. 添加管理员 Add an administrator:    $PREFIX/bin/tongxin auth add NAME --role admin"
 say "  4. 网站前置 Put nginx in front:        $PREFIX/etc/nginx-tongxin.conf.example"
 say "  回退 Roll back:                         bash install.sh --rollback $PREFIX"

@@ -57,17 +57,29 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = "",
-                     with_pid: bool = False, script: Path = ROOT / "server.py") -> Iterator:
+def streamlit_server(data_path: Path | str, timeout: float = 60.0, base_path: str = "",
+                     with_pid: bool = False, script: Path = ROOT / "server.py",
+                     accounts: Path | None = None, env: dict[str, str] | None = None) -> Iterator:
     """Run the dashboard on a free loopback port with its own working dataset; yield its URL.
 
+    ``data_path`` is the working dataset: a GeoPackage's path, or a PostGIS database's
+    ``postgresql://`` address. ``accounts`` is the accounts file (sessions and sign-in locks
+    live beside it): by default ``accounts.json`` beside the GeoPackage, so servers on one
+    GeoPackage share them; for a database, one in a folder of this server's own, removed when
+    it stops (name one to share it). ``env`` adds or overrides the server's environment.
     ``base_path`` serves it under a prefix, as behind a reverse proxy (``/tongxin/...``).
     ``with_pid`` yields ``(url, pid)`` instead, the server process's id (to watch its memory).
     ``script`` is what Streamlit runs (a benchmark's blank page, say).
     """
+    own = None
+    if accounts is None and "://" in str(data_path):
+        own = tempfile.TemporaryDirectory(prefix="tongxin-accounts-")
+        accounts = Path(own.name) / "accounts.json"
+    elif accounts is None:
+        accounts = Path(data_path).with_name("accounts.json")
     port = _free_port()
     env = {**os.environ, "TONGXIN_DATA": str(data_path), "PYTHONPATH": str(ROOT),
-           "TONGXIN_ACCOUNTS": str(Path(data_path).with_name("accounts.json"))}
+           "TONGXIN_ACCOUNTS": str(accounts), **(env or {})}
     # A file, not a pipe: nobody reads a pipe during a long soak and a full one stalls the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server
     proc = subprocess.Popen(
@@ -99,6 +111,8 @@ def streamlit_server(data_path: Path, timeout: float = 60.0, base_path: str = ""
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        if own is not None:
+            own.cleanup()
 
 
 # The map element: our own component draws each map in the app's page (no iframe); the root

@@ -64,7 +64,7 @@ def test_one_folder_with_every_wheel_the_app_the_installer_sbom_and_licences(bui
     wheels = sorted((unpacked / "wheels").glob("*.whl"))
     assert {bundle.normalise(w.name.split("-", 1)[0]) for w in wheels} == bundle.locked_names()
     for name in ("install.sh", "VERSION", "ARCH", "PYTHON", "sbom.cdx.json", "THIRD-PARTY-LICENSES.md",
-                 "packaging/tongxin.service", "packaging/tongxin.env",
+                 "packaging/tongxin.service", "packaging/tongxin@.service", "packaging/tongxin.env",
                  "packaging/nginx-tongxin.conf", "app/dashboard.py", "app/server.py", "app/requirements.lock",
                  "app/static/vendor/leaflet/leaflet.js", "app/data/demo/tongxin-demo.gpkg"):
         assert (unpacked / name).is_file(), name
@@ -163,6 +163,11 @@ def test_offline_install_serves_imports_and_upgrades_with_the_data_unchanged(unp
     assert f"TONGXIN_DATA={prefix}/data/tongxin.gpkg" in env
     assert f"ExecStart={prefix}/bin/tongxin serve" in unit and "Restart=on-failure" in unit
     assert "User=root" in unit and f"ReadWritePaths={prefix}/data" in unit
+    # Beside it, the template for several processes behind nginx: one per port (tongxin@8501).
+    template = (prefix / "etc" / "tongxin@.service").read_text(encoding="utf-8")
+    assert f"ExecStart={prefix}/bin/tongxin serve --port %i" in template
+    assert "User=root" in template and f"ReadWritePaths={prefix}/data" in template
+    assert "systemctl enable --now tongxin@8501 tongxin@8502" in first.stdout
     first_release = os.readlink(prefix / "current")
 
     (prefix / "etc" / "tongxin.env").write_text(env + "TONGXIN_LANG=en\n", encoding="utf-8")

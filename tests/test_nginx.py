@@ -14,6 +14,8 @@ import ssl
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,54 +47,85 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _site_for_test(app_port: int, http_port: int, https_port: int, certs: Path) -> str:
+# The shipped upstream's processes, one line each (tongxin@8501, tongxin@8502).
+UPSTREAM_LINES = re.compile(r"^ *server 127\.0\.0\.1:\d+;\n(?: *server 127\.0\.0\.1:\d+;\n)*",
+                            re.MULTILINE)
+
+
+def site_for_test(app_ports: list[int], http_port: int, https_port: int, certs: Path) -> str:
+    """Return the shipped site with a unit's own parts changed to the test's.
+
+    Its addresses become loopback ports, its certificate the throwaway one in ``certs``, and
+    the upstream's processes (8501, 8502 as shipped) ``app_ports``, one line each.
+    """
     site = SITE.read_text(encoding="utf-8")
     swaps = {"listen 80;": f"listen 127.0.0.1:{http_port};",
              "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
              "/etc/nginx/ssl/unit.crt": str(certs / "unit.crt"),
-             "/etc/nginx/ssl/unit.key": str(certs / "unit.key"),
-             "server 127.0.0.1:8501;": f"server 127.0.0.1:{app_port};"}
+             "/etc/nginx/ssl/unit.key": str(certs / "unit.key")}
     for old, new in swaps.items():
         assert old in site, f"the shipped site no longer has {old!r}"
         site = site.replace(old, new)
-    return site
+    shipped = UPSTREAM_LINES.findall(site)
+    assert len(shipped) == 1 and shipped[0].split() == ["server", "127.0.0.1:8501;", "server",
+                                                        "127.0.0.1:8502;"], shipped
+    ours = "".join(f"    server 127.0.0.1:{port};\n" for port in app_ports)
+    return UPSTREAM_LINES.sub(lambda _: ours, site)
+
+
+def make_certificate(work: Path) -> None:
+    """Write a throwaway self-signed certificate for 127.0.0.1: ``unit.crt``, ``unit.key``."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(work / "unit.key"),
+                    "-out", str(work / "unit.crt")], check=True, capture_output=True)
+
+
+@contextmanager
+def nginx(work: Path, app_ports: list[int], http_extra: str = "",
+          access_log: str = "logs/access.log") -> Iterator[tuple[int, int]]:
+    """Run Debian's nginx in ``work`` with the shipped site in front of ``app_ports``.
+
+    ``http_extra`` goes into the ``http`` block before the site (a ``log_format``, say);
+    ``access_log`` is that block's access_log directive's argument. Yields the HTTP and HTTPS
+    ports, both on loopback; the certificate is :func:`make_certificate`'s, in ``work``.
+    """
+    http_port, https_port = free_port(), free_port()
+    (work / "logs").mkdir(exist_ok=True)
+    (work / "tmp").mkdir(exist_ok=True)
+    (work / "nginx.conf").write_text(
+        "pid nginx.pid;\nerror_log logs/error.log;\nevents {}\nhttp {\n"
+        f"{http_extra}"
+        f"  access_log {access_log};\n"
+        "  client_body_temp_path tmp; proxy_temp_path tmp;\n"
+        f"{site_for_test(app_ports, http_port, https_port, work)}\n}}\n", encoding="utf-8")
+    test = subprocess.run(["nginx", "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
+                          capture_output=True, text=True, check=False)
+    assert test.returncode == 0, test.stderr
+    server = subprocess.Popen(["nginx", "-p", str(work), "-c", str(work / "nginx.conf"),
+                               "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        _wait_for(f"http://127.0.0.1:{http_port}/", server)
+        yield http_port, https_port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory):
     """Tongxin at /tongxin on loopback, behind nginx over HTTPS; yields the public URL."""
     work = tmp_path_factory.mktemp("nginx")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(work / "unit.key"),
-                    "-out", str(work / "unit.crt")], check=True, capture_output=True)
-    with streamlit_server(work / "tongxin.gpkg", base_path="tongxin") as direct:
-        app_port = urlsplit(direct).port
-        http_port, https_port = free_port(), free_port()
-        (work / "logs").mkdir()
-        (work / "nginx.conf").write_text(
-            "pid nginx.pid;\nerror_log logs/error.log;\nevents {}\nhttp {\n"
-            "  access_log logs/access.log;\n"
-            "  client_body_temp_path tmp; proxy_temp_path tmp;\n"
-            f"{_site_for_test(app_port, http_port, https_port, work)}\n}}\n", encoding="utf-8")
-        (work / "tmp").mkdir()
-        test = subprocess.run(["nginx", "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
-                              capture_output=True, text=True, check=False)
-        assert test.returncode == 0, test.stderr
-        nginx = subprocess.Popen(["nginx", "-p", str(work), "-c", str(work / "nginx.conf"),
-                                  "-g", "daemon off;"], stderr=subprocess.PIPE)
-        try:
-            _wait_for(f"http://127.0.0.1:{http_port}/", nginx)
-            yield f"https://127.0.0.1:{https_port}/tongxin", http_port, work
-        finally:
-            nginx.terminate()
-            nginx.wait(timeout=10)
+    make_certificate(work)
+    with streamlit_server(work / "tongxin.gpkg", base_path="tongxin") as direct, \
+            nginx(work, [int(urlsplit(direct).port or 0)]) as (http_port, https_port):
+        yield f"https://127.0.0.1:{https_port}/tongxin", http_port, work
 
 
-def _wait_for(url: str, nginx: subprocess.Popen, timeout: float = 20) -> None:
+def _wait_for(url: str, server: subprocess.Popen, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        if nginx.poll() is not None:
-            msg = f"nginx stopped: {nginx.stderr.read().decode() if nginx.stderr else ''}"
+        if server.poll() is not None:
+            msg = f"nginx stopped: {server.stderr.read().decode() if server.stderr else ''}"
             raise RuntimeError(msg)
         try:
             # Not following nginx's redirect: it names the unit's HTTPS port (443), not the test's.
