@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.i18n import t
 from ui import auth, filters, renderers, sidebar
-from ui.startup import check_configuration
+from ui.startup import check_configuration, run_page
 
 st.set_page_config(page_title="同心 Tongxin", page_icon="◎", layout="wide")
 renderers.configure()  # folium's and plotly's settings, before anything draws
@@ -40,4 +40,4 @@ page = st.navigation(pages)
 auth.sidebar(lang)
 if auth.can("browse"):  # the auditor's and security officer's pages filter nothing on the map
     filters.render(lang)
-page.run()
+run_page(page, lang)

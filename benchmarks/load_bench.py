@@ -47,7 +47,10 @@ from urllib.parse import parse_qsl, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.synthetic import write_synthetic
+from storage import Store, open_store
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.pg import pg_server
 
 # url path (with its query), whether it draws a map.
 PAGES = [("", True), ("workstations", True), ("activities", True), ("units", True),
@@ -110,6 +113,33 @@ def rss_mb(pid: int) -> dict[str, float]:
         if key in ("VmRSS", "VmHWM"):
             values["rss" if key == "VmRSS" else "hwm"] = int(rest.split()[0]) / 1024
     return values
+
+
+def cpu_s(pid: int) -> float:
+    """Return the CPU time (user + system, s) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_s(db_name: str | None) -> float:
+    """Return the CPU time (s) used so far by PostgreSQL's server processes for ``db_name``.
+
+    A backend's command line names its database (``postgres: USER DB HOST(PORT) idle``); the
+    dashboard's pools keep theirs open through the load, so before and after can be compared.
+    """
+    if not db_name:
+        return 0.0
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            words = (proc / "cmdline").read_bytes().decode(errors="replace").split()
+            if len(words) > 2 and words[0] == "postgres:" and words[2] == db_name:
+                total += cpu_s(int(proc.name))
+        except (OSError, ValueError):  # the process ended meanwhile
+            continue
+    return total
 
 
 # -- wire sessions ------------------------------------------------------------------------
@@ -267,11 +297,14 @@ async def _browser_session(context, url: str, number: int, run: _Run, timeout_s:
 
 # -- the drive --------------------------------------------------------------------------------
 
-async def _drive(url: str, sessions: int, browsers: int, duration: float, timeout_s: float,
-                 pid: int | None, limit: int | None = None, ramp: float = 0.0,
-                 grace: float | None = None) -> _Run:
+async def _drive(urls: list[str], sessions: int, browsers: int, duration: float,
+                 timeout_s: float, pids: list[int] | None, limit: int | None = None,
+                 ramp: float = 0.0, grace: float | None = None) -> _Run:
     """Run the sessions at once; none starts a visit after ``duration`` s, and visits still
-    running ``grace`` s after that are stopped (recorded in ``cut``, not as errors)."""
+    running ``grace`` s after that are stopped (recorded in ``cut``, not as errors).
+
+    Session n talks to ``urls[n % len(urls)]`` for its whole life, as nginx's sticky routing
+    keeps a user on one process."""
     async with contextlib.AsyncExitStack() as stack:
         context = None
         if browsers:
@@ -289,16 +322,18 @@ async def _drive(url: str, sessions: int, browsers: int, duration: float, timeou
         done = asyncio.Event()
 
         async def sample() -> None:
-            while pid and not done.is_set():
-                run.rss.append((round(time.monotonic() - began, 1), rss_mb(pid)["rss"]))
+            while pids and not done.is_set():
+                run.rss.append((round(time.monotonic() - began, 1),
+                                sum(rss_mb(pid)["rss"] for pid in pids)))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), timeout=2)
 
         sampler = asyncio.create_task(sample())
-        tasks = [asyncio.create_task(_wire_session(url, n, run, timeout_s, limit, ramp))
+        tasks = [asyncio.create_task(
+            _wire_session(urls[n % len(urls)], n, run, timeout_s, limit, ramp))
                  for n in range(sessions)]
         tasks += [asyncio.create_task(
-            _browser_session(context, url, n, run, timeout_s, limit, ramp))
+            _browser_session(context, urls[n % len(urls)], n, run, timeout_s, limit, ramp))
             for n in range(browsers)]
         _, pending = await asyncio.wait(
             tasks, timeout=None if grace is None else duration + grace)
@@ -312,17 +347,18 @@ async def _drive(url: str, sessions: int, browsers: int, duration: float, timeou
     return run
 
 
-def run_load(url: str, pid: int, sessions: int = 20, browsers: int = 2,
+def run_load(urls: list[str], pids: list[int], sessions: int = 20, browsers: int = 2,
              duration: float = 90.0, idle: float = 60.0, timeout_s: float = 90.0,
-             ramp: float = 0.25, grace: float = 20.0, until: float | None = None) -> dict:
-    """Warm the server, load it with concurrent sessions, let it idle; measure.
+             ramp: float = 0.25, grace: float = 20.0, until: float | None = None,
+             db_name: str | None = None) -> dict:
+    """Warm the servers, load them with concurrent sessions, let them idle; measure.
 
     Parameters
     ----------
-    url : str
-        The running dashboard.
-    pid : int
-        Its server process (for VmRSS).
+    urls : list of str
+        The running dashboard's processes (one address each); sessions are spread over them.
+    pids : list of int
+        Their server processes (for VmRSS and CPU time).
     sessions : int
         Concurrent wire sessions.
     browsers : int
@@ -340,6 +376,9 @@ def run_load(url: str, pid: int, sessions: int = 20, browsers: int = 2,
     until : float, optional
         A ``time.monotonic()`` by which everything, idle spell included, must be over: the
         load is shortened to fit (for a test with a time bound).
+    db_name : str, optional
+        The PostgreSQL database the processes use, when they use one: the CPU time of its
+        server processes is measured too.
 
     Returns
     -------
@@ -349,13 +388,19 @@ def run_load(url: str, pid: int, sessions: int = 20, browsers: int = 2,
     """
     result: dict = {"sessions": sessions, "browsers": browsers, "idle_s": idle,
                     "timeout_s": timeout_s, "ramp_s": ramp}
-    memory = {"start": rss_mb(pid)["rss"]}
-    # One round through every page first: the server's caches and lazy imports are then
-    # filled, so what the load adds on top of a warm server is what is measured.
+    result["processes"] = len(urls)
+
+    def rss() -> float:
+        return sum(rss_mb(pid)["rss"] for pid in pids)
+
+    memory = {"start": rss()}
+    # One round through every page on every process first: the servers' caches and lazy
+    # imports are then filled, so what the load adds on top of warm servers is what is measured.
     clock = time.monotonic()
-    warm = asyncio.run(_drive(url, 1, 0, float("inf"), timeout_s, None, limit=len(PAGES)))
+    warm = asyncio.run(_drive(urls, len(urls), 0, float("inf"), timeout_s, None,
+                              limit=len(PAGES)))
     result["warmup_s"] = round(time.monotonic() - clock, 1)
-    memory["warm"] = rss_mb(pid)["rss"]
+    memory["warm"] = rss()
 
     clock = time.monotonic()
     if until is not None:
@@ -363,15 +408,17 @@ def run_load(url: str, pid: int, sessions: int = 20, browsers: int = 2,
         grace = max(min(grace, window / 4), 5.0)
         duration = max(min(duration, window - grace), 10.0)
     result["duration_s"], result["grace_s"] = round(duration, 1), round(grace, 1)
-    run = asyncio.run(_drive(url, sessions, browsers, duration, timeout_s, pid, ramp=ramp,
+    cpu_before, db_before = sum(cpu_s(pid) for pid in pids), database_cpu_s(db_name)
+    run = asyncio.run(_drive(urls, sessions, browsers, duration, timeout_s, pids, ramp=ramp,
                              grace=grace))
     result["load_wall_s"] = round(time.monotonic() - clock, 1)
-    reading = rss_mb(pid)
-    memory["after"] = reading["rss"]
-    memory["peak_during"] = max([mb for _, mb in run.rss] + [reading["rss"]])
-    memory["hwm"] = reading["hwm"]
+    result["server_cpu_s"] = round(sum(cpu_s(pid) for pid in pids) - cpu_before, 1)
+    result["database_cpu_s"] = round(database_cpu_s(db_name) - db_before, 1)
+    memory["after"] = rss()
+    memory["peak_during"] = max([mb for _, mb in run.rss] + [memory["after"]])
+    memory["hwm"] = sum(rss_mb(pid)["hwm"] for pid in pids)
     time.sleep(idle)
-    memory["after_idle"] = rss_mb(pid)["rss"]
+    memory["after_idle"] = rss()
     memory["growth_warm_to_after"] = memory["after"] - memory["warm"]
     memory["growth_warm_to_idle"] = memory["after_idle"] - memory["warm"]
     result["rss_mb"] = {k: round(v, 1) for k, v in memory.items()}
@@ -379,6 +426,10 @@ def run_load(url: str, pid: int, sessions: int = 20, browsers: int = 2,
 
     visits = run.visits
     result["visits"] = len(visits)
+    # What one page visit costs the servers' CPUs (and the database's): how many a bigger
+    # machine serves in a second follows from it.
+    result["cpu_s_per_visit"] = round(result["server_cpu_s"] / max(len(visits), 1), 3)
+    result["db_cpu_s_per_visit"] = round(result["database_cpu_s"] / max(len(visits), 1), 3)
     result["cut"] = len(run.cut)
     result["pages_asked"] = sorted({v.path for v in [*visits, *run.cut]})
     result["errors"] = [asdict(v) for v in [*warm.visits, *visits] if v.error is not None]
@@ -428,6 +479,8 @@ def markdown(result: dict) -> str:
     """Return the result as the README's Markdown tables."""
     wire, tabs = result["wire"], result["browser"]
     lines = [
+        f"{result.get('processes', 1)} process(es), {result.get('store', 'gpkg')}, "
+        f"x{result.get('scale', 1)}: "
         f"{result['sessions']} wire sessions and {result['browsers']} browser tabs at once, "
         f"starting visits for {result['duration_s']:.0f} s: {result['visits']} page visits "
         f"(wire {wire['visits']}, {wire['per_session']['min']}-{wire['per_session']['max']} "
@@ -459,12 +512,16 @@ def markdown(result: dict) -> str:
         f"| peak during the load | {rss['peak_during']:.0f} |",
         f"| right after the load | {rss['after']:.0f} |",
         f"| after {result['idle_s']:.0f} s idle | {rss['after_idle']:.0f} |",
+        "",
+        f"CPU during the load: servers {result['server_cpu_s']:.0f} s "
+        f"({result['cpu_s_per_visit']:.3f} s a visit), database {result['database_cpu_s']:.0f} s "
+        f"({result['db_cpu_s_per_visit']:.3f} s a visit), over {result['load_wall_s']:.0f} s.",
     ]
     return "\n".join(lines)
 
 
 def main() -> int:
-    """Run the load on a private copy of the demo and print the Markdown tables."""
+    """Run the load on a private copy of the data and print the Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20, help="wire sessions")
@@ -473,13 +530,36 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=60.0, help="seconds idle afterwards")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds per visit")
     parser.add_argument("--ramp", type=float, default=0.25, help="seconds between arrivals")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="dashboard processes sharing the data (sessions spread over them)")
+    parser.add_argument("--store", choices=("gpkg", "postgis"), default="gpkg",
+                        help="a GeoPackage file, or a PostGIS database on a throwaway cluster")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="the demo (1), or a synthetic district of that many demos "
+                             "(benchmarks/synthetic.py; 10 is a city)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
-    os.environ["TONGXIN_BRIEFING_SECONDS"] = BRIEFING_SECONDS  # the server inherits it
-    with tempfile.TemporaryDirectory() as tmp, \
-            streamlit_server(Path(tmp) / "tongxin.gpkg", with_pid=True) as (url, pid):
-        result = run_load(url, pid, args.sessions, args.browsers, args.duration, args.idle,
-                          args.timeout, args.ramp)
+    os.environ["TONGXIN_BRIEFING_SECONDS"] = BRIEFING_SECONDS  # the servers inherit it
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        if args.scale > 1:
+            # The synthetic district is the "demo" a new working dataset is made from.
+            os.environ["TONGXIN_DEMO"] = str(write_synthetic(Path(tmp) / "synthetic.gpkg",
+                                                             args.scale))
+        data: Path | str = Path(tmp) / "tongxin.gpkg"
+        db_name = None
+        if args.store == "postgis":
+            data = stack.enter_context(pg_server()).new_database()
+            db_name = data.rsplit("/", 1)[1]
+            # Made once here, not by the servers racing at their first page.
+            open_store_at(data).close()
+        else:
+            open_store_at(str(data)).close()
+        servers = [stack.enter_context(streamlit_server(data, with_pid=True))
+                   for _ in range(args.processes)]
+        result = run_load([url for url, _ in servers], [pid for _, pid in servers],
+                          args.sessions, args.browsers, args.duration, args.idle, args.timeout,
+                          args.ramp, db_name=db_name)
+    result.update(store=args.store, scale=args.scale)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(markdown(result))
@@ -487,6 +567,12 @@ def main() -> int:
         print(f"error: {error['client']} session {error['session']} {error['path']}: "
               f"{error['error']}")
     return 0 if result["error_count"] == 0 else 1
+
+
+def open_store_at(data: str | Path) -> Store:
+    """Open (and so create, from the demo setting) the working dataset at ``data``."""
+    os.environ["TONGXIN_DATA"] = str(data)
+    return open_store()
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def test_twenty_concurrent_sessions_through_every_page(tmp_path, monkeypatch):
     # The briefing screen, reached by a click, rotates hourly: no view switches mid-visit.
     monkeypatch.setenv("TONGXIN_BRIEFING_SECONDS", BRIEFING_SECONDS)
     with streamlit_server(tmp_path / "tongxin.gpkg", with_pid=True) as (url, pid):
-        result = run_load(url, pid, sessions=SESSIONS, browsers=BROWSERS, duration=120.0,
+        result = run_load([url], [pid], sessions=SESSIONS, browsers=BROWSERS, duration=120.0,
                           idle=IDLE_S, timeout_s=TIMEOUT_S, ramp=0.25, grace=20.0,
                           until=began + BUDGET_S)
     result["test_wall_s"] = round(time.monotonic() - began, 1)

@@ -195,9 +195,15 @@ def test_the_audit_log_says_each_kind_of_change_in_words():
         {"time": "2026-01-01T09:00:00+08:00", "action": "import", "layer": "units",
          "file": "old.csv", "rows": 5, "user": "tester", "backup": "b0"},  # before change sets
         {"time": "2026-01-01T08:00:00+08:00", "action": "cleanup", "user": "system"},
+        {"time": "2026-01-03T08:00:00+08:00", "action": "migrate", "user": "admin1",
+         "from": "/opt/tongxin/data/tongxin.gpkg", "to": "postgresql://tongxin@db:5432/tongxin",
+         "entries": 40},
     ]
     table = audit_frame(entries, "zh")
-    assert list(table["action"]) == ["导入", "编辑记录", "恢复记录", "恢复备份", "导入", "cleanup"]
+    assert list(table["action"]) == ["导入", "编辑记录", "恢复记录", "恢复备份", "导入", "cleanup",
+                                     "迁移数据集"]
+    assert table["detail"].iloc[6] == ("从 /opt/tongxin/data/tongxin.gpkg 迁移到 "
+                                       "postgresql://tongxin@db:5432/tongxin")
     detail = list(table["detail"])
     assert detail[0] == "“驻区单位”2 条，文件「units.csv」（新增 2 条、修改 0 条、删除 45 条），原数据备份为 b1"
     assert detail[1] == "“驻区单位”（新增 0 条、修改 1 条、删除 0 条），原数据备份为 b2"

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 from layers import LAYERS
-from storage import ImportRecord, RecordChange
+from storage import ImportRecord, RecordChange, StoreError
 from storage import postgis as postgis_module
 from storage.gpkg import GeoPackageStore, create_dataset
 from storage.postgis import PostGISStore
@@ -202,3 +202,19 @@ def test_the_full_demo_loads_and_reads_back_like_the_geopackage(pg, tmp_path):
         assert opened.is_demo() == gpkg.is_demo()
     finally:
         opened.close()
+
+
+def test_a_database_without_postgis_that_the_role_cannot_add_is_a_clear_error(pg, tiny_demo):
+    # As on a server where the DBA made the database but not the extension, and the dashboard's
+    # role (rightly) is no superuser: nothing is created, and the message says what to do.
+    plain = pg.new_database(postgis=False)
+    name = plain.rsplit("/", 1)[1]
+    pg.sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dashboard') "
+           "THEN CREATE ROLE dashboard LOGIN; END IF; END $$")
+    pg.sql(f'GRANT CREATE ON DATABASE "{name}" TO dashboard')
+    with pytest.raises(StoreError) as info:
+        PostGISStore(pg.dsn(name, user="dashboard"), tiny_demo)
+    zh, en = info.value.message("zh"), info.value.message("en")
+    assert "PostGIS" in zh and "CREATE EXTENSION postgis" in en
+    assert pg.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'tongxin'", dbname=name) \
+        == [(0,)]

@@ -30,7 +30,7 @@ DONE_KEY = "data_done"  # session state: the message said after a restore's reru
 # Each has data.action.* and data.audit_*. "restore_record" is an audit entry whose action is
 # "restore" and which names a layer: one record restored from its history (ledger.edit), not a
 # backup made the dataset again.
-AUDIT_ACTIONS = ("create", "import", "edit", "restore", "restore_record")
+AUDIT_ACTIONS = ("create", "import", "edit", "restore", "restore_record", "migrate")
 AUDIT_COUNTS = ("add", "update", "remove")  # records a change set added, updated, removed
 # A backup taken before a form's edit (or a record's restore) is named edit-<layer> by the
 # store (storage/gpkg.py); one taken before an import, by the layer's name alone.
@@ -158,7 +158,7 @@ def audit_frame(entries: list[dict], lang: str) -> pd.DataFrame:
         # str.format ignores the parameters a message does not name.
         params = {"layer": layer_label(layer, lang) if layer in LAYERS else layer,
                   "rows": e.get("rows"), "file": e.get("file"), "backup": e.get("backup"),
-                  "saved": e.get("saved_as"), "source": e.get("from"),
+                  "saved": e.get("saved_as"), "source": e.get("from"), "target": e.get("to"),
                   "changes": _audit_changes(e, lang)}
         known = action in AUDIT_ACTIONS
         rows.append({"time": local_time(e.get("time", "")), "user": e.get("user", ""),
