@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -274,7 +276,10 @@ class AccountStore:
             else passwords.check(secret, username)
         account = Account(username, role, passwords.hash_password(secret), name, email, False,
                           _now(), _now(), codes, must_change=must_change and role != "display")
-        self._save([*self.all(), account])
+        with self._writing():
+            if any(a.username == username for a in self.all()):  # added meanwhile elsewhere
+                raise AccountError("auth.exists", user=username)
+            self._save([*self.all(), account])
         self._audit({"action": "account_add", "account": username, "role": role,
                      "towns": list(codes), "user": actor})
         return account, secret
@@ -466,7 +471,26 @@ class AccountStore:
         return None
 
     def _put(self, account: Account) -> None:
-        self._save([account if a.username == account.username else a for a in self.all()])
+        with self._writing():
+            self._save([account if a.username == account.username else a for a in self.all()])
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the accounts' writers' lock while a change reads the file and writes it back.
+
+        Several dashboard processes and the command line share the file: without the lock,
+        two changes at the same moment (a sign-in upgrading a hash, an admin disabling another
+        account) would each write the file as they read it, and one would be lost. flock is
+        released by the kernel when its holder dies.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the file releases the lock
 
     def _save(self, accounts: list[Account]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
