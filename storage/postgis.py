@@ -94,7 +94,6 @@ class PostGISStore:
         self.demo = Path(demo)
         self.keep = max(int(keep), 1)
         self._pool: ConnectionPool | None = None
-        self._meta: tuple[str, dict[str, str]] | None = None
         self._ensure()
 
     @classmethod
@@ -190,12 +189,8 @@ class PostGISStore:
             return _pg_dump.read_district(cur)
 
     def meta(self) -> dict[str, str]:
-        """Return the dataset's key/value metadata (read again only after a change)."""
-        dataset = self.version()
-        if self._meta is None or self._meta[0] != dataset:
-            with self._cursor() as cur:
-                self._meta = (dataset, read_meta(cur))
-        return {k: v for k, v in self._meta[1].items() if k not in LIVE_KEYS}
+        """Return the dataset's key/value metadata (one round trip: a few dozen short rows)."""
+        return {k: v for k, v in self._all_meta().items() if k not in LIVE_KEYS}
 
     def is_demo(self) -> bool:
         """Return whether any layer still holds the demo's made-up rows."""
@@ -219,10 +214,18 @@ class PostGISStore:
         return str(found[0]) if found else ""
 
     def versions(self) -> dict[str, str]:
-        """Return a token per layer that changes whenever that layer changes."""
-        meta = self.meta()
-        dataset = self.version()
+        """Return a token per layer that changes whenever that layer changes.
+
+        Read on every page run by every process (the caches' keys): one round trip reads the
+        dataset's version and the layers' together.
+        """
+        meta = self._all_meta()
+        dataset = meta.get(DATASET_VERSION, "")
         return {name: meta.get(f"{VERSION_PREFIX}{name}", dataset) for name in LAYERS}
+
+    def _all_meta(self) -> dict[str, str]:
+        with self._cursor() as cur:
+            return read_meta(cur)
 
     def backups(self) -> list[Backup]:
         """Return the kept backups, newest first."""
