@@ -29,16 +29,7 @@ def write(path: Path, change_set: str, time: str, record: ImportRecord, layer: s
     """Append a change set's record changes to the history in ``path``; return how many."""
     rows = [(change_set, time, record.user, record.source, record.file_name, layer,
              str(c.record_id), c.op, _dump(c.before), _dump(c.after)) for c in changes]
-    con = sqlite3.connect(path)
-    try:
-        with con:
-            for statement in _CREATE:
-                con.execute(statement)
-            con.executemany(f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) "
-                            f"VALUES ({', '.join('?' * len(_COLUMNS))})", rows)
-    finally:
-        con.close()
-    return len(rows)
+    return _insert(path, rows)
 
 
 def read(path: Path, layer: str, record_id: str | None = None) -> list[dict]:
@@ -61,8 +52,12 @@ def write_rows(path: Path, rows: Iterable[dict]) -> int:
     Each keeps its change set, time and user: a dataset moved from another store keeps the
     history it had there.
     """
-    values = [tuple(_dump(row[c]) if c in ("before", "after") else row[c] for c in _COLUMNS)
-              for row in rows]
+    return _insert(path, [tuple(_dump(row[c]) if c in ("before", "after") else row[c]
+                                for c in _COLUMNS) for row in rows])
+
+
+def _insert(path: Path, values: list[tuple]) -> int:
+    """Append rows of :data:`_COLUMNS` to the history table in ``path`` (made if missing)."""
     con = sqlite3.connect(path)
     try:
         with con:

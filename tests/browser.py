@@ -27,11 +27,14 @@ LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws:
                   "data:", "blob:", "about:")
 
 
-def keep_local(page, outside: list[str]) -> None:
-    """Abort every request of ``page`` that would leave the machine, noting it in ``outside``."""
+def keep_local(page, outside: list[str], also: tuple[str, ...] = ()) -> None:
+    """Abort every request of ``page`` that would leave the machine, noting it in ``outside``.
+
+    ``also``: more address prefixes that stay on the machine (nginx's HTTPS on loopback).
+    """
 
     def guard(route):
-        if route.request.url.startswith(LOCAL_PREFIXES):
+        if route.request.url.startswith((*LOCAL_PREFIXES, *also)):
             route.continue_()
         else:
             outside.append(route.request.url)

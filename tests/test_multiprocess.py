@@ -42,7 +42,7 @@ from auth.sessions import COOKIE, Sessions
 from core import settings
 from core.i18n import t
 from storage import GeoPackageStore, PostGISStore, Store, last_import_time
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_PREFIXES, settled, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, keep_local, settled, streamlit_server
 from tests.conftest import DATA, ROOT
 from tests.test_nginx import make_certificate, nginx
 from ui.briefing_views import VIEWS
@@ -81,18 +81,8 @@ def _updated(data: str) -> str:
              updated=stamp[:16].replace("T", " ") if stamp else "-").strip()
 
 
-def _local_only(page, outside: list[str]) -> None:
-    """Abort every request leaving the machine (HTTPS to nginx on loopback is local too)."""
-
-    def guard(route):
-        if route.request.url.startswith((*LOCAL_PREFIXES, "https://127.0.0.1",
-                                         "wss://127.0.0.1")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
+# HTTPS to nginx on loopback is local too.
+LOOPBACK_TLS = ("https://127.0.0.1", "wss://127.0.0.1")
 
 
 @pytest.fixture(scope="module")
@@ -247,11 +237,11 @@ def test_an_import_shows_on_every_process_within_a_rotation_with_no_restart(pair
     outside: list[str] = []
     # A has the old data cached: its units view drawn once before the import.
     page_a = chromium.new_page(viewport={"width": 1920, "height": 1080})
-    _local_only(page_a, outside)
+    keep_local(page_a, outside, also=LOOPBACK_TLS)
     before, old_foot = _briefing_units(page_a, pair.a)
     # B is the briefing-room screen, rotating on its own every INTERVAL seconds.
     page_b = chromium.new_page(viewport={"width": 1920, "height": 1080})
-    _local_only(page_b, outside)
+    keep_local(page_b, outside, also=LOOPBACK_TLS)
     page_b.goto(f"{pair.b}/briefing?interval={INTERVAL}&view={UNITS_INDEX}")
     page_b.wait_for_function(
         "(n) => document.querySelector('.tx-kpi .v') && "
@@ -472,7 +462,7 @@ def test_a_signed_in_browser_stays_signed_in_and_with_its_process(proxied, chrom
     outside: list[str] = []
     context = _context(chromium, None)
     page = context.new_page()
-    _local_only(page, outside)
+    keep_local(page, outside, also=LOOPBACK_TLS)
     # Signing in on the form, through nginx: the page (no cookie yet) and the cookie route.
     page.goto(f"{proxied.url}/data")
     page.locator(f"{_css('login_user')} input").wait_for(timeout=TIMEOUT_MS)
@@ -494,7 +484,7 @@ def test_a_signed_in_browser_stays_signed_in_and_with_its_process(proxied, chrom
     _signed_in_as_li(page)
     _heading(page, "report_page.heading")
     tab = context.new_page()
-    _local_only(tab, outside)
+    keep_local(tab, outside, also=LOOPBACK_TLS)
     tab.goto(f"{proxied.url}/units")
     _signed_in_as_li(tab)
     _heading(tab, "units.heading")
@@ -512,7 +502,7 @@ def test_a_signed_in_browser_stays_signed_in_and_with_its_process(proxied, chrom
     for port, other in proxied.cookies.items():
         context = _context(chromium, other)
         page = context.new_page()
-        _local_only(page, outside)
+        keep_local(page, outside, also=LOOPBACK_TLS)
         page.goto(f"{proxied.url}/data")
         _signed_in_as_li(page)
         _heading(page, "data.heading")
@@ -555,12 +545,12 @@ def test_an_upload_through_nginx_reaches_the_session_s_process_and_shows_on_the_
     # The other process has the units cached before the import.
     watch = _context(chromium, proxied.cookies[other])
     watch_page = watch.new_page()
-    _local_only(watch_page, outside)
+    keep_local(watch_page, outside, also=LOOPBACK_TLS)
     before, _ = _briefing_units(watch_page, proxied.url)
 
     context = _context(chromium, proxied.cookies[holder])
     page = context.new_page()
-    _local_only(page, outside)
+    keep_local(page, outside, also=LOOPBACK_TLS)
     page.goto(f"{proxied.url}/data")
     _signed_in_as_li(page)
     _heading(page, "data.heading")
@@ -614,7 +604,7 @@ def test_when_a_process_stops_its_browsers_carry_on_on_the_other(tmp_path, chrom
         gone, stays = served.ports
         context = _context(chromium, served.cookies[gone])
         page = context.new_page()
-        _local_only(page, outside)
+        keep_local(page, outside, also=LOOPBACK_TLS)
         sockets: list = []
         page.on("websocket", lambda ws: sockets.append(ws))
         page.goto(f"{served.url}/units")

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from auth.sessions import COOKIE, Sessions
-from tests.browser import CHROMIUM_ARGS, LOCAL_PREFIXES, MAP_ELEMENT, map_painted, streamlit_server
+from tests.browser import CHROMIUM_ARGS, MAP_ELEMENT, keep_local, map_painted, streamlit_server
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser,
@@ -160,15 +160,7 @@ def test_every_page_renders_through_nginx_with_nothing_leaving_the_machine(
     page = secure_browser.new_page(viewport={"width": 1600, "height": 1000},
                                    ignore_https_errors=True)
 
-    def guard(route):
-        if route.request.url.startswith((*LOCAL_PREFIXES, "https://127.0.0.1",
-                                         "wss://127.0.0.1")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
+    keep_local(page, outside, also=("https://127.0.0.1", "wss://127.0.0.1"))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{url}/{path}")
     page.wait_for_selector("[data-testid='stMainBlockContainer'] h1, "
