@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.i18n import t
-from ui import auth, filters, renderers, sidebar
+from ui import auth, district_choice, filters, renderers, sidebar
 from ui.startup import check_configuration, run_page
 
 st.set_page_config(page_title="同心 Tongxin", page_icon="◎", layout="wide")
@@ -11,11 +11,13 @@ renderers.configure()  # folium's and plotly's settings, before anything draws
 check_configuration(st.query_params.get("lang"))
 lang = sidebar.render()
 user = auth.gate(lang)
+district_choice.apply(user, lang)
 # Pages live in views/ (not pages/, which would switch Streamlit to its older multipage mode).
 # Each page's URL path is fixed: links, bookmarks and tests use them. The last field is the
 # permission a page needs: the briefing screen's display account sees only its own page.
 PAGES = [
     ("views/overview.py", "nav.overview", "", "browse"),
+    ("views/city.py", "nav.city", "city", "compare"),
     ("views/workstations.py", "nav.workstations", "workstations", "browse"),
     ("views/activities.py", "nav.activities", "activities", "browse"),
     ("views/units.py", "nav.units", "units", "browse"),
@@ -27,8 +29,11 @@ PAGES = [
     ("views/audit.py", "nav.audit", "audit", "audit"),
     ("views/security.py", "nav.security", "security", "security"),
 ]
+# "compare": the city page, for a session of the whole city when the dataset holds districts.
+comparing = auth.can("browse") and district_choice.compares(user)
 pages = [st.Page(path, title=t(key, lang), url_path=url, default=(url == ""))
-         for path, key, url, permission in PAGES if auth.can(permission)]
+         for path, key, url, permission in PAGES
+         if (comparing if permission == "compare" else auth.can(permission))]
 if not any(p.url_path == "" for p in pages):
     # Streamlit serves the default page at "/" only, so an account without the overview (the
     # auditor, the security officer, the display) would get "page not found" at its own page's
@@ -38,6 +43,7 @@ if not any(p.url_path == "" for p in pages):
                          visibility="hidden"))
 page = st.navigation(pages)
 auth.sidebar(lang)
+district_choice.render(user, lang)
 if auth.can("browse"):  # the auditor's and security officer's pages filter nothing on the map
     filters.render(lang)
 run_page(page, lang)

@@ -41,6 +41,8 @@ SCOPED_ROLES = ("viewer", "editor")
 # How township lists may be written: commas (also the Chinese ones), 、 and spaces.
 _TOWN_SEPARATORS = re.compile(r"[,，、;；\s]+")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
+# A district's six-digit code (an account of one district); "" is the whole city.
+_DISTRICT = re.compile(r"^\d{6}$")
 
 
 class AccountError(TongxinError):
@@ -56,7 +58,9 @@ class Account:
     ``towns`` are the township codes a scoped viewer or editor may change records of; empty
     means the whole district. ``must_change``: the password was set by an administrator (or
     has expired) and must be changed before anything else; ``password_changed`` is when the
-    user last chose it.
+    user last chose it. ``district``: the six-digit code of the one district the account
+    belongs to (it sees and changes that district's data only, enforced by the database's
+    row-level security on PostGIS); empty for the whole city (every district, compared).
     """
 
     username: str
@@ -70,6 +74,7 @@ class Account:
     towns: tuple[str, ...] = ()
     must_change: bool = False
     password_changed: str = ""
+    district: str = ""
 
     def password_expired(self, now: datetime | None = None) -> bool:
         """Return whether the password must be changed now (set by an administrator, or old).
@@ -94,6 +99,11 @@ class Account:
     def scope(self) -> frozenset[str] | None:
         """Return the township codes this account may change, or None for the whole district."""
         return frozenset(self.towns) if self.towns else None
+
+    @property
+    def city_wide(self) -> bool:
+        """Return whether the account sees every district (no district of its own)."""
+        return not self.district
 
     @classmethod
     def from_row(cls, row: Mapping) -> Account:
@@ -120,6 +130,17 @@ def check_scope(role: str, towns: Iterable[str]) -> None:
     """
     if tuple(towns) and role not in SCOPED_ROLES:
         raise AccountError("auth.scope_role", role=role, roles=", ".join(SCOPED_ROLES))
+
+
+def check_district(code: str) -> str:
+    """Return ``code`` as an account's district ("" or six digits); refuse anything else.
+
+    Whether the dataset holds the district is the caller's to check (it knows the dataset).
+    """
+    code = str(code or "").strip()
+    if code and not _DISTRICT.match(code):
+        raise AccountError("auth.bad_district", district=code)
+    return code
 
 
 def split_towns(text: str) -> list[str]:
@@ -237,7 +258,7 @@ class AccountStore:
 
     def add(self, username: str, role: str, secret: str | None, actor: str, name: str = "",
             email: str = "", towns: Iterable[str] = (),
-            must_change: bool = True) -> tuple[Account, str]:
+            must_change: bool = True, district: str = "") -> tuple[Account, str]:
         """Create an account; a display account gets a random token instead of a password.
 
         Parameters
@@ -258,6 +279,8 @@ class AccountStore:
         must_change : bool
             Whether the user must choose a new password at the first sign-in (an
             administrator set this one); never for a display account.
+        district : str
+            The six-digit code of the account's district; empty for the whole city.
 
         Returns
         -------
@@ -270,18 +293,20 @@ class AccountStore:
             raise AccountError("auth.bad_role", role=role, roles=", ".join(ROLES))
         codes = tuple(sorted(set(towns)))
         check_scope(role, codes)
+        district = check_district(district)
         if any(a.username == username for a in self.all()):
             raise AccountError("auth.exists", user=username)
         secret = secrets.token_urlsafe(24) if role == "display" \
             else passwords.check(secret, username)
         account = Account(username, role, passwords.hash_password(secret), name, email, False,
-                          _now(), _now(), codes, must_change=must_change and role != "display")
+                          _now(), _now(), codes, must_change=must_change and role != "display",
+                          district=district)
         with self._writing():
             if any(a.username == username for a in self.all()):  # added meanwhile elsewhere
                 raise AccountError("auth.exists", user=username)
             self._save([*self.all(), account])
         self._audit({"action": "account_add", "account": username, "role": role,
-                     "towns": list(codes), "user": actor})
+                     "towns": list(codes), "district": district, "user": actor})
         return account, secret
 
     def set_towns(self, username: str, towns: Iterable[str], actor: str) -> Account:
@@ -309,6 +334,35 @@ class AccountStore:
         self._put(account)
         self._audit({"action": "account_towns", "account": username, "towns": list(codes),
                      "previous": list(previous), "user": actor})
+        return account
+
+    def set_district(self, username: str, district: str, actor: str) -> Account:
+        """Make an account one district's (a six-digit code), or the whole city's ("").
+
+        Its sessions end: a session keeps the district it signed in with.
+
+        Parameters
+        ----------
+        username : str
+            The account.
+        district : str
+            The district's code (the caller checks the dataset holds it), or "".
+        actor : str
+            Who changes it, for the audit log.
+
+        Returns
+        -------
+        Account
+            The changed account.
+        """
+        code = check_district(district)
+        account = self.get(username)
+        previous = account.district
+        account = replace(account, district=code, updated=_now())
+        self._put(account)
+        ended = self.sessions().end_user(username)
+        self._audit({"action": "account_district", "account": username, "district": code,
+                     "previous": previous, "sessions_ended": ended, "user": actor})
         return account
 
     def set_disabled(self, username: str, disabled: bool, actor: str) -> Account:

@@ -14,6 +14,7 @@ from auth.accounts import (
     ROLES,
     AccountError,
     AccountStore,
+    check_district,
     check_scope,
     resolve_towns,
     split_towns,
@@ -70,7 +71,14 @@ def _arguments(sub: Any, lang: str) -> None:
     add.add_argument("--email", default="")
     add.add_argument("--towns", default="", metavar="CODES",
                      help=t("auth.cli_help_towns", lang))
+    add.add_argument("--district", default="", metavar="ADCODE",
+                     help=t("auth.cli_help_district", lang))
     add.add_argument("--password-stdin", action="store_true")
+    district = sub.add_parser("district", help=t("auth.cli_help_district_command", lang))
+    district.add_argument("username")
+    district.add_argument("adcode", nargs="?", default=None, metavar="ADCODE",
+                          help=t("auth.cli_help_district", lang))
+    district.add_argument("--city", action="store_true", help=t("auth.cli_help_city", lang))
     towns = sub.add_parser("towns", help=t("auth.cli_help_towns_command", lang))
     towns.add_argument("username")
     towns.add_argument("codes", nargs="?", default=None, metavar="CODES",
@@ -89,11 +97,23 @@ def _arguments(sub: Any, lang: str) -> None:
     unlock.add_argument("--address", default=None)
 
 
+def _held(code: str) -> str:
+    """Return ``code`` once checked: "" or a district the working dataset holds."""
+    code = check_district(code)
+    if code:
+        open_store().scoped(code)  # StoreError naming the districts it holds, if not one
+    return code
+
+
 def _add(args: argparse.Namespace, lang: str) -> int:
+    district = _held(args.district)
     towns = _resolved(args.role, args.towns)
     account, secret = _store().add(args.username, args.role, _secret(args, lang),
-                                   current_user(), args.name, args.email, towns)
+                                   current_user(), args.name, args.email, towns,
+                                   district=district)
     print(t("auth.cli_added", lang, user=account.username, role=account.role))
+    if account.district:
+        print(t("auth.cli_district", lang, user=account.username, district=account.district))
     if account.towns:
         print(t("auth.cli_towns", lang, user=account.username,
                 towns=_described(account.towns, lang)))
@@ -131,6 +151,17 @@ def _towns(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _district(args: argparse.Namespace, lang: str) -> int:
+    # Exactly one of ADCODE and --city, as for towns: nothing typed is never "the whole city".
+    if args.city == (args.adcode is not None):
+        raise AccountError("auth.district_usage", user=args.username)
+    account = _store().set_district(args.username, "" if args.city else _held(args.adcode),
+                                    current_user())
+    print(t("auth.cli_district", lang, user=account.username,
+            district=account.district or t("auth.whole_city", lang)))
+    return EXIT_OK
+
+
 def _unlock(args: argparse.Namespace, lang: str) -> int:
     if (args.username is None) == (args.address is None):
         raise AccountError("auth.unlock_usage")
@@ -144,7 +175,8 @@ def _list(args: argparse.Namespace, lang: str) -> int:
     accounts = _store().all()
     if args.json:
         print(json.dumps([{"username": a.username, "role": a.role, "disabled": a.disabled,
-                           "name": a.name, "email": a.email, "towns": list(a.towns)}
+                           "name": a.name, "email": a.email, "towns": list(a.towns),
+                           "district": a.district}
                           for a in accounts], ensure_ascii=False, indent=2))
         return EXIT_OK
     # The dataset is read only when some account is scoped (to name its townships).
@@ -159,6 +191,7 @@ def _list(args: argparse.Namespace, lang: str) -> int:
 COMMAND_LINE = CommandLine("python -m auth", "auth.cli_description", _arguments,
                            {"add": _add, "disable": _set_disabled, "enable": _set_disabled,
                             "reset": _reset, "list": _list, "towns": _towns,
+                            "district": _district,
                             "audit": audit_cli.audit, "verify-audit": audit_cli.verify,
                             "unlock": _unlock},
                            (AccountError, PasswordError, StoreError))

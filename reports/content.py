@@ -101,7 +101,7 @@ def build_document(figures: Figures, lang: str) -> Document:
     Document
         Title, subtitle lines, the demo marking when the data is the demo, the six sections.
     """
-    district = district_config().name
+    district = _district_name(figures)
     blocks: list[Block] = [
         *_overall(figures, lang), *_coverage(figures, lang, district),
         *_activity(figures, lang, district), *_units(figures, lang), *_scores(figures, lang),
@@ -114,3 +114,10 @@ def build_document(figures: Figures, lang: str) -> Document:
         blocks=blocks, subject=t("report_text.subject", lang),
         author=t("report_text.author", lang, district=district),
         keywords=t("report_text.keywords", lang))
+
+
+def _district_name(figures: Figures) -> str:
+    """Return the name the data gives its district (one of a city's), else the configured."""
+    outline = figures.frames["district"]
+    names = [str(v) for v in outline.get("name", []) if isinstance(v, str) and v.strip()]
+    return names[0] if names else district_config().name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import settings
-from storage._naming import hide_password
+from storage._naming import CITY, hide_password
 from storage.base import (
     AuditCheck,
     Backup,
@@ -20,7 +20,7 @@ from storage.base import (
 from storage.gpkg import GeoPackageStore
 from storage.postgis import PostGISStore
 
-__all__ = ["STORES", "AuditCheck", "Backup", "Dataset", "GeoPackageStore", "ImportRecord",
+__all__ = ["CITY", "STORES", "AuditCheck", "Backup", "Dataset", "GeoPackageStore", "ImportRecord",
            "PostGISStore", "RecordChange", "Store", "StoreConflictError", "StoreError",
            "kind_of", "last_import_time", "open_store", "recovery_message", "recovery_note",
            "store_class"]

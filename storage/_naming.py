@@ -13,6 +13,8 @@ STAMP = "%Y%m%dT%H%M%S%f"
 VERSION_PREFIX = "version."
 # The password of an address (scheme://user:password@host...), cut before it is shown.
 _PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
+# The scope of a store reading every district and writing none (``Store.scoped``).
+CITY = "city"
 # Backups of record edits are named "<time>_edit-<layer>" and pruned apart from the others.
 EDIT_PREFIX = "edit-"
 

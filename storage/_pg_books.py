@@ -28,21 +28,28 @@ WRITERS_LOCK = 0x746F6E67  # "tong"
 IMPORT_COLUMNS = ("layer", "imported_at", "file_name", "sha256", "rows", "user", "source")
 HISTORY_COLUMNS = ("change_set", "time", "user", "how", "source", "layer", "record_id", "op",
                    "before", "after")
+# Every table's rows belong to a district (storage/_pg_roles.py): ``adcode`` is the acting
+# district role's unless a statement says otherwise, and row-level security keeps it so.
+_ADCODE = "adcode text NOT NULL DEFAULT {s}.session_adcode()"
 BOOKKEEPING = (
-    "CREATE TABLE {s}.meta (key text PRIMARY KEY, value text NOT NULL)",
-    "CREATE TABLE {s}.imports (layer text PRIMARY KEY, imported_at text, file_name text, "
-    "sha256 text, rows bigint, \"user\" text, source text)",
-    "CREATE TABLE {s}.history (id bigserial PRIMARY KEY, change_set text NOT NULL, "
-    "time text NOT NULL, \"user\" text, how text, source text, layer text NOT NULL, "
-    "record_id text NOT NULL, op text NOT NULL, before jsonb, after jsonb)",
+    f"CREATE TABLE {{s}}.meta ({_ADCODE}, key text NOT NULL, value text NOT NULL, "
+    "PRIMARY KEY (adcode, key))",
+    f"CREATE TABLE {{s}}.imports ({_ADCODE}, layer text NOT NULL, imported_at text, "
+    "file_name text, sha256 text, rows bigint, \"user\" text, source text, "
+    "PRIMARY KEY (adcode, layer))",
+    f"CREATE TABLE {{s}}.history (id bigserial PRIMARY KEY, {_ADCODE}, "
+    "change_set text NOT NULL, time text NOT NULL, \"user\" text, how text, source text, "
+    "layer text NOT NULL, record_id text NOT NULL, op text NOT NULL, before jsonb, after jsonb)",
     "CREATE INDEX history_record ON {s}.history (layer, record_id)",
     # The entry's exact JSON text: its hash is over that text's content, which jsonb would
-    # normalise.
-    "CREATE TABLE {s}.audit (seq bigserial PRIMARY KEY, entry text NOT NULL)",
-    "CREATE TABLE {s}.backups (n bigserial PRIMARY KEY, id text UNIQUE NOT NULL, "
+    # normalise. Each district's entries are a chain of their own, its head in its metadata.
+    f"CREATE TABLE {{s}}.audit (seq bigserial PRIMARY KEY, {_ADCODE}, entry text NOT NULL)",
+    f"CREATE TABLE {{s}}.backups (n bigserial PRIMARY KEY, {_ADCODE}, id text UNIQUE NOT NULL, "
     "created text NOT NULL, reason text NOT NULL, size bigint NOT NULL, meta jsonb NOT NULL, "
     "imports jsonb NOT NULL)",
 )
+# The bookkeeping tables, each with an adcode and row-level security.
+BOOKS = ("meta", "imports", "history", "audit", "backups")
 
 
 def lock_writers(cur: psycopg.Cursor) -> None:
@@ -56,11 +63,21 @@ def read_meta(cur: psycopg.Cursor) -> dict[str, str]:
     return {str(k): str(v) for k, v in cur.fetchall()}
 
 
+def read_meta_by_district(cur: psycopg.Cursor) -> dict[str, dict[str, str]]:
+    """Return ``{adcode: metadata}`` of every district the acting role sees."""
+    cur.execute(sql.SQL("SELECT adcode, key, value FROM {} ORDER BY adcode").format(
+        table("meta")))
+    found: dict[str, dict[str, str]] = {}
+    for adcode, key, value in cur.fetchall():
+        found.setdefault(str(adcode), {})[str(key)] = str(value)
+    return found
+
+
 def write_meta(cur: psycopg.Cursor, values: dict[str, Any]) -> None:
     """Set the keys of ``values``, leaving the others as they are."""
     for key, value in values.items():
-        cur.execute(sql.SQL("INSERT INTO {} (key, value) VALUES (%s, %s) ON CONFLICT (key) "
-                            "DO UPDATE SET value = EXCLUDED.value").format(table("meta")),
+        cur.execute(sql.SQL("INSERT INTO {} (key, value) VALUES (%s, %s) ON CONFLICT (adcode, "
+                            "key) DO UPDATE SET value = EXCLUDED.value").format(table("meta")),
                     (key, str(value)))
 
 
@@ -78,7 +95,7 @@ def new_dataset_version(cur: psycopg.Cursor) -> None:
 def insert_import(cur: psycopg.Cursor, row: dict) -> None:
     """Make ``row`` (:data:`IMPORT_COLUMNS`) the latest import of its layer."""
     values = [row.get(c) for c in IMPORT_COLUMNS]
-    cur.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (layer) DO UPDATE SET "
+    cur.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (adcode, layer) DO UPDATE SET "
                         "{}").format(
         table("imports"), sql.SQL(", ").join(map(sql.Identifier, IMPORT_COLUMNS)),
         sql.SQL(", ").join(sql.Placeholder() * len(IMPORT_COLUMNS)),

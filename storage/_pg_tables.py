@@ -1,9 +1,10 @@
 """A layer as a PostGIS table: its columns typed as the schema declares, written and read back.
 
 Every layer table has the schema's columns, a ``geom`` column (any geometry type, EPSG:4326,
-with a GiST index) and ``fid``, the order rows were written in. Rows go in through ``COPY``
-(geometry as hexadecimal EWKB) and come out through ``ST_AsBinary``: a district's layers in
-milliseconds, a province's in well under a second.
+with a GiST index), ``fid`` (the order rows were written in) and ``adcode`` (the district a row
+belongs to). Rows go in through ``COPY`` (geometry as hexadecimal EWKB; by way of a temporary
+table, as row-level security allows no ``COPY``) and come out through ``ST_AsBinary``: a
+district's layers in milliseconds, a province's in well under a second.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def table(name: str, schema: str = SCHEMA) -> sql.Composable:
 
 def create_layer(cur: psycopg.Cursor, name: str, columns: Sequence[tuple[str, str]],
                  schema: str = SCHEMA) -> None:
-    """Create a table of ``(column, dtype)`` plus ``fid`` and an indexed ``geom``.
+    """Create a table of ``(column, dtype)`` plus ``fid``, an indexed ``geom`` and ``adcode``.
+
+    ``adcode`` only in the schema ``tongxin``: a backup's table is made as a copy of one.
 
     Parameters
     ----------
@@ -50,6 +53,10 @@ def create_layer(cur: psycopg.Cursor, name: str, columns: Sequence[tuple[str, st
         The PostgreSQL schema.
     """
     fields: list[sql.Composable] = [sql.SQL("fid bigserial PRIMARY KEY")]
+    if schema == SCHEMA:
+        # The district the row belongs to: the acting district role's (storage/_pg_roles.py).
+        fields.append(sql.SQL("adcode text NOT NULL DEFAULT {}.session_adcode()").format(
+            sql.Identifier(SCHEMA)))
     fields += [sql.SQL("{} {}").format(sql.Identifier(col), sql.SQL(_SQL_TYPES[dtype]))
                for col, dtype in columns]
     fields.append(sql.SQL("{} geometry(Geometry, 4326)").format(sql.Identifier(GEOMETRY)))
@@ -66,7 +73,7 @@ def layer_columns(schema: LayerSchema) -> list[tuple[str, str]]:
 
 def write_rows(cur: psycopg.Cursor, name: str, frame: gpd.GeoDataFrame,
                columns: Sequence[tuple[str, str]], schema: str = SCHEMA) -> None:
-    """Add ``frame``'s rows to a table through ``COPY``.
+    """Add ``frame``'s rows to a table through ``COPY`` and the table's policies.
 
     Parameters
     ----------
@@ -84,11 +91,24 @@ def write_rows(cur: psycopg.Cursor, name: str, frame: gpd.GeoDataFrame,
     values = [_plain(frame[col], dtype) for col, dtype in columns]
     values.append(_hex_ewkb(frame.geometry))
     names = [sql.Identifier(col) for col, _ in columns] + [sql.Identifier(GEOMETRY)]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(table(name, schema),
-                                                        sql.SQL(", ").join(names))
-    with cur.copy(statement) as copy:
+    listed = sql.SQL(", ").join(names)
+    # PostgreSQL will not COPY into a table with row-level security: rows are copied into a
+    # temporary table of the same columns first, then inserted, in their order, through the
+    # policies (which check every row's district).
+    staging = sql.Identifier(f"_incoming_{name}")
+    fields: list[sql.Composable] = [
+        sql.SQL("{} {}").format(sql.Identifier(col), sql.SQL(_SQL_TYPES[dtype]))
+        for col, dtype in columns]
+    fields += [sql.SQL("{} geometry").format(sql.Identifier(GEOMETRY)),
+               sql.SQL("_order bigserial")]
+    cur.execute(sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
+        staging, sql.SQL(", ").join(fields)))
+    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staging, listed)) as copy:
         for row in zip(*values, strict=True):
             copy.write_row(row)
+    cur.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ORDER BY _order").format(
+        table(name, schema), listed, listed, staging))
+    cur.execute(sql.SQL("DROP TABLE {}").format(staging))
 
 
 def read_rows(cur: psycopg.Cursor, name: str, columns: Sequence[str],

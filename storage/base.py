@@ -186,6 +186,23 @@ class Store(Protocol):
     def location(self) -> str:
         """Return where the dataset lives, for people (a file path, a database without password)."""
 
+    def district_code(self) -> str:
+        """Return the district this store reads and writes (``"city"``: every one, read only)."""
+
+    def districts(self) -> list[dict[str, str]]:
+        """Return the districts this store sees (``adcode``, ``name``), by code.
+
+        A district's store sees its own; the city's sees every district the dataset holds.
+        """
+
+    def scoped(self, district: str) -> Store:
+        """Return the same dataset as ``district`` (a six-digit code, or ``"city"``) sees it.
+
+        Everything the returned store reads and writes is that district's; the city's store
+        reads every district's and writes nothing (:class:`StoreError`). Raises
+        :class:`StoreError` for a district the dataset does not hold.
+        """
+
     def close(self) -> None:
         """Release what the store holds open (a database's connections); reopened on next use."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import logging
 import os
@@ -17,6 +18,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from core import settings
+from core.district import district_config
 from layers import LAYERS
 from storage import _audit_log, _history, _tables
 from storage._gpkg_check import diagnose, reason
@@ -28,7 +30,7 @@ from storage._gpkg_file import (
     write_file,
     write_table,
 )
-from storage._naming import EDIT_PREFIX, STAMP, VERSION_PREFIX, now, reason_of
+from storage._naming import CITY, EDIT_PREFIX, STAMP, VERSION_PREFIX, now, reason_of
 from storage.base import (
     AuditCheck,
     Backup,
@@ -93,6 +95,9 @@ class GeoPackageStore:
         # The metadata as of a dataset version: every page run asks whether this is the demo,
         # and the file changes only when written.
         self._meta: tuple[str, dict[str, str]] | None = None
+        self._district: tuple[str, dict[str, str]] | None = None
+        # Scoped to the city (``scoped("city")``): the same file, read only, as in a database.
+        self._city = False
 
     @classmethod
     def from_settings(cls) -> GeoPackageStore:
@@ -209,11 +214,57 @@ class GeoPackageStore:
                              for name in columns})
 
     def read_district(self) -> gpd.GeoDataFrame:
-        """Return the district boundary; the union of the townships when none was stored."""
+        """Return the district boundary; the union of the townships when none was stored.
+
+        With its ``adcode``: the configured district's when the file does not say.
+        """
         if DISTRICT_TABLE in self.layers():
-            return self._read_table(DISTRICT_TABLE)
+            district = self._read_table(DISTRICT_TABLE)
+            if "adcode" not in district:
+                district.insert(len(district.columns) - 1, "adcode", district_config().adcode)
+            return district
         towns = self.read("townships")
-        return gpd.GeoDataFrame({"name": [""]}, geometry=[towns.union_all()], crs=towns.crs)
+        return gpd.GeoDataFrame({"name": [""], "adcode": [district_config().adcode]},
+                                geometry=[towns.union_all()], crs=towns.crs)
+
+    def district_code(self) -> str:
+        """Return the district the file holds (its district table's code, else the configured).
+
+        ``"city"`` for the store :meth:`scoped` to the city.
+        """
+        return CITY if self._city else self.districts()[0]["adcode"]
+
+    def districts(self) -> list[dict[str, str]]:
+        """Return the one district the file holds (``adcode``, ``name``).
+
+        Read again only when the file has changed since (asked on every page run).
+        """
+        dataset = self.version()
+        if self._district is None or self._district[0] != dataset:
+            district = self.read_district()
+            code = str(district["adcode"].iloc[0]) if len(district) else ""
+            name = str(district["name"].iloc[0]) if "name" in district and len(district) else ""
+            self._district = (dataset, {"adcode": code or district_config().adcode,
+                                        "name": name})
+        return [dict(self._district[1])]
+
+    def scoped(self, district: str) -> GeoPackageStore:
+        """Return this store for its own district, or read only for the city.
+
+        A file holds one district: the city's store reads it and writes nothing.
+        """
+        held = self.districts()[0]["adcode"]
+        if district not in (held, CITY):
+            raise StoreError("store.no_such_district", district=district, known=held)
+        if (district == CITY) == self._city:
+            return self
+        other = copy.copy(self)
+        other._city = district == CITY
+        return other
+
+    def _one_district(self) -> None:
+        if self._city:
+            raise StoreError("store.city_read_only")
 
     def meta(self) -> dict[str, str]:
         """Return the dataset's key/value metadata (``demo`` is ``"true"`` for the demo).
@@ -279,6 +330,7 @@ class GeoPackageStore:
 
     def record(self, entry: dict) -> None:
         """Append an entry to the audit log (account changes and other actions by users)."""
+        self._one_district()
         self._audit(entry)
 
     def audit(self) -> list[dict]:
@@ -345,6 +397,7 @@ class GeoPackageStore:
     def _write(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord,
                changes: tuple[RecordChange, ...], expected_version: str | None,
                append: bool) -> Backup:
+        self._one_district()
         schema = LAYERS[layer]
         prepared = to_schema_types(schema, frame).to_crs(4326)
         with self._locked():
@@ -402,6 +455,7 @@ class GeoPackageStore:
         Backup
             The backup taken of the version being replaced.
         """
+        self._one_district()
         source = self.backup_dir / f"{backup_id}.gpkg"
         if not backup_id or not source.is_file() or source.parent != self.backup_dir:
             known = ", ".join(b.id for b in self.backups()[:5]) or "-"

@@ -15,7 +15,9 @@ run, so a change made through one process shows on the others.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import hashlib
 import json
 import logging
 import uuid
@@ -32,8 +34,9 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core import settings
+from core.district import district_config
 from layers import LAYERS
-from storage import _audit_log, _pg_dump
+from storage import _audit_log, _pg_dump, _pg_upgrade
 from storage._naming import EDIT_PREFIX, STAMP, VERSION_PREFIX, hide_password, now, reason_of
 from storage._pg_books import (
     AUDIT_HEAD,
@@ -49,9 +52,11 @@ from storage._pg_books import (
     new_dataset_version,
     read_imports,
     read_meta,
+    read_meta_by_district,
     short_error,
     write_meta,
 )
+from storage._pg_roles import CITY, act_as, ensure_roles, role_of
 from storage._pg_tables import (
     BACKUPS,
     exists,
@@ -87,14 +92,23 @@ class PostGISStore:
         The shipped demo GeoPackage the database is filled from on first use; never written.
     keep : int
         How many backups to keep (edits' backups are counted apart from the others).
+    district : str, optional
+        The district (six-digit code) whose rows this store reads and writes, or ``"city"``
+        to read every district's and write none (storage/_pg_roles.py). By default the
+        configured district when the database holds it, else the first it holds.
     """
 
-    def __init__(self, dsn: str, demo: Path, keep: int = 5) -> None:
+    def __init__(self, dsn: str, demo: Path, keep: int = 5, district: str | None = None) -> None:
         self.dsn = dsn
         self.demo = Path(demo)
         self.keep = max(int(keep), 1)
-        self._pool: ConnectionPool | None = None
+        self._connections = _Connections(dsn, self.location())
+        self._scope = district or ""
+        if district:
+            role_of(district)  # a malformed code is refused before anything is opened
         self._ensure()
+        if not self._scope:
+            self._scope = self._default_district()
 
     @classmethod
     def from_settings(cls) -> PostGISStore:
@@ -138,11 +152,16 @@ class PostGISStore:
         try:
             with con.transaction(), con.cursor() as cur:
                 lock_writers(cur)
-                found = _pg_dump.occupied(cur)
+                adcode = _pg_dump.adcode_of(dataset)
+                found = _pg_dump.occupied(cur, adcode, where)
                 if found and not replace:
                     raise StoreError("store.pg_not_empty", location=where, found=found)
-                kept = _pg_dump.set_aside(cur) if found else ""
-                _pg_dump.write(cur, dataset, where)
+                kept = _pg_dump.set_aside(cur, adcode) if found else ""
+                if not exists(cur, "meta"):
+                    _pg_dump.create_schema(cur, where, [adcode])
+                ensure_roles(cur, [adcode], where)
+                act_as(cur, adcode)
+                _pg_dump.write(cur, dataset)
                 written = append_audit(cur, {**entry, **({"replaced": kept} if kept else {})})
         except psycopg.OperationalError as exc:  # the connection lost: rolled back
             raise StoreError("store.target_unreachable", location=where,
@@ -152,13 +171,50 @@ class PostGISStore:
                              detail=short_error(exc)) from exc
         finally:
             con.close()
-        return cls(location, demo, keep), written
+        return cls(location, demo, keep, district=adcode), written
 
     def close(self) -> None:
         """Close the store's connections (a new call opens them again)."""
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        self._connections.close()
+
+    # -- districts -----------------------------------------------------------------------
+    def district_code(self) -> str:
+        """Return the district this store acts for (``"city"``: every district, read only)."""
+        return self._scope
+
+    def districts(self) -> list[dict[str, str]]:
+        """Return the districts this store sees (``adcode``, ``name``), by code.
+
+        A district's store sees its own; the city's, every district the database holds.
+        """
+        with self._cursor() as cur:
+            cur.execute(sql.SQL("SELECT adcode, name FROM {} ORDER BY adcode").format(
+                table("district")))
+            return [{"adcode": str(a), "name": str(n or "")} for a, n in cur.fetchall()]
+
+    def scoped(self, district: str) -> PostGISStore:
+        """Return this store acting for ``district`` (a code, or ``"city"``), sharing connections.
+
+        Raises
+        ------
+        StoreError
+            When the database holds no such district.
+        """
+        if district == self._scope:
+            return self
+        if district != CITY:
+            role_of(district)
+            # Asked on every page run: the districts seen once are remembered, and the
+            # database asked again only for one not seen yet (added since by a move).
+            if district not in self._connections.districts:
+                known = [row["adcode"] for row in self.scoped(CITY).districts()]
+                self._connections.districts.update(known)
+                if district not in known:
+                    raise StoreError("store.no_such_district", district=district,
+                                     known=", ".join(known) or "-")
+        other = copy.copy(self)
+        other._scope = district
+        return other
 
     # -- reading -------------------------------------------------------------------------
     def location(self) -> str:
@@ -206,12 +262,18 @@ class PostGISStore:
             return read_imports(cur)
 
     def version(self) -> str:
-        """Return the dataset's version, read from the database (one indexed lookup)."""
+        """Return the dataset's version, read from the database (one indexed lookup).
+
+        It starts with the district's code: no two districts' versions are alike, so no
+        cache keyed on them hands one district's results to another.
+        """
+        if self._scope == CITY:
+            return _combined([m.get(DATASET_VERSION, "") for m in self._by_district().values()])
         with self._cursor() as cur:
             cur.execute(sql.SQL("SELECT value FROM {} WHERE key = %s").format(table("meta")),
                         (DATASET_VERSION,))
             found = cur.fetchone()
-        return str(found[0]) if found else ""
+        return f"{self._scope}:{found[0]}" if found else ""
 
     def versions(self) -> dict[str, str]:
         """Return a token per layer that changes whenever that layer changes.
@@ -219,13 +281,23 @@ class PostGISStore:
         Read on every page run by every process (the caches' keys): one round trip reads the
         dataset's version and the layers' together.
         """
+        if self._scope == CITY:
+            every = self._by_district().values()
+            return {name: _combined([_layer_version(m, name) for m in every])
+                    for name in LAYERS}
         meta = self._all_meta()
-        dataset = meta.get(DATASET_VERSION, "")
-        return {name: meta.get(f"{VERSION_PREFIX}{name}", dataset) for name in LAYERS}
+        return {name: f"{self._scope}:{_layer_version(meta, name)}" for name in LAYERS}
 
     def _all_meta(self) -> dict[str, str]:
+        if self._scope == CITY:
+            every = self._by_district().values()
+            return {"demo": "true" if any(m.get("demo") == "true" for m in every) else "false"}
         with self._cursor() as cur:
             return read_meta(cur)
+
+    def _by_district(self) -> dict[str, dict[str, str]]:
+        with self._cursor() as cur:
+            return read_meta_by_district(cur)
 
     def backups(self) -> list[Backup]:
         """Return the kept backups, newest first."""
@@ -250,7 +322,13 @@ class PostGISStore:
             return [json.loads(line) for line in audit_lines(cur)]
 
     def verify_audit(self) -> AuditCheck:
-        """Check the audit log's hash chain and its head; name the first entry that fails."""
+        """Check the audit log's hash chain and its head; name the first entry that fails.
+
+        Each district's entries are a chain of their own; the city's store checks each.
+        """
+        if self._scope == CITY:
+            return _combined_check([self.scoped(row["adcode"]).verify_audit()
+                                    for row in self.districts()])
         with self._cursor() as cur:
             lines = audit_lines(cur)
             head = read_meta(cur).get(AUDIT_HEAD)
@@ -261,6 +339,7 @@ class PostGISStore:
 
     def dump(self) -> Dataset:
         """Return the whole dataset, read in one snapshot of the database."""
+        self._one_district()
         with self._cursor() as cur:
             # Every table as of one moment: a write committing meanwhile is all in or all out.
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -269,6 +348,7 @@ class PostGISStore:
     # -- writing -------------------------------------------------------------------------
     def record(self, entry: dict) -> None:
         """Append an entry to the audit log."""
+        self._one_district()
         with self._transaction() as cur:
             lock_writers(cur)
             append_audit(cur, entry)
@@ -290,6 +370,7 @@ class PostGISStore:
 
     def restore(self, backup_id: str, user: str) -> Backup:
         """Make backup ``backup_id`` the working data; the current data is backed up first."""
+        self._one_district()
         with self._transaction() as cur:
             lock_writers(cur)
             found = {b.id: b for b in _backups(cur)}
@@ -319,12 +400,14 @@ class PostGISStore:
     def _write(self, layer: str, frame: gpd.GeoDataFrame, record: ImportRecord,
                changes: tuple[RecordChange, ...], expected_version: str | None,
                append: bool) -> Backup:
+        self._one_district()
         schema = LAYERS[layer]
         prepared = to_schema_types(schema, frame).to_crs(4326)
         stamp = now()
         with self._transaction() as cur:
             lock_writers(cur)
-            if expected_version is not None and dataset_version(cur) != expected_version:
+            held = f"{self._scope}:{dataset_version(cur)}"
+            if expected_version is not None and held != expected_version:
                 raise StoreConflictError("store.conflict", layer=schema.label)
             backup = self._backup(cur, reason_of(layer, record.source))
             if not append:
@@ -383,11 +466,13 @@ class PostGISStore:
 
     def _ensure(self) -> None:
         """Create the tables and load the demo on first use of an empty database."""
-        with self._transaction() as cur:
-            if exists(cur, "meta"):
+        with self._transaction(acting=False) as cur:
+            if exists(cur, "meta") and not _pg_dump.is_legacy(cur):
                 return
             lock_writers(cur)
-            if exists(cur, "meta"):  # another process created it while this one waited
+            if exists(cur, "meta"):  # made meanwhile by another process, or before districts
+                if _pg_dump.is_legacy(cur):
+                    _pg_upgrade.upgrade(cur, self.location())
                 return
             if not self.demo.is_file():
                 raise StoreError("store.no_demo", demo=str(self.demo))
@@ -398,15 +483,37 @@ class PostGISStore:
         # Opened on the demo itself, the GeoPackage store only reads it. The demo's own log and
         # history, if it had any, are not this dataset's: its log starts with its creation.
         demo = GeoPackageStore(self.demo, self.demo).dump()
-        _pg_dump.write(cur, dataclasses.replace(demo, history=(), audit=()), self.location())
+        adcode = _pg_dump.adcode_of(demo)
+        _pg_dump.create_schema(cur, self.location(), [adcode])
+        ensure_roles(cur, [adcode], self.location())
+        act_as(cur, adcode)
+        _pg_dump.write(cur, dataclasses.replace(demo, history=(), audit=()))
         append_audit(cur, {"action": "create", "from": self.demo.name, "user": "system"})
 
+    def _default_district(self) -> str:
+        """Return the configured district when the database holds it, else the first it holds."""
+        with self._transaction(acting=False) as cur:
+            held = _pg_dump.districts(cur)
+        wanted = district_config().adcode
+        return wanted if wanted in held or not held else held[0]
+
+    def _one_district(self) -> None:
+        """Refuse what only a district's store does: the city's store reads, never writes."""
+        if self._scope == CITY:
+            raise StoreError("store.city_read_only")
+
     @contextmanager
-    def _transaction(self) -> Iterator[psycopg.Cursor]:
-        """Yield a cursor in one transaction: committed at the end, undone on error."""
+    def _transaction(self, acting: bool = True) -> Iterator[psycopg.Cursor]:
+        """Yield a cursor in one transaction, acting as the store's district (or the city).
+
+        Committed at the end, undone on error. ``acting=False`` stays the login role, which
+        sees no rows: for creating the tables and listing the districts.
+        """
         try:
-            with self._connections().connection() as con, con.transaction(), \
+            with self._connections.pool().connection() as con, con.transaction(), \
                     con.cursor() as cur:
+                if acting:
+                    act_as(cur, self._scope)
                 yield cur
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise StoreError("store.db_unreachable", location=self.location(),
@@ -414,14 +521,25 @@ class PostGISStore:
 
     _cursor = _transaction  # reads are transactions too: one consistent snapshot each
 
-    def _connections(self) -> ConnectionPool:
+
+class _Connections:
+    """A store's pool of connections, shared by the store and its other districts' views."""
+
+    def __init__(self, dsn: str, location: str) -> None:
+        self.dsn = dsn
+        self.location = location
+        self._pool: ConnectionPool | None = None
+        self.districts: set[str] = set()  # the districts known to be in the database
+
+    def pool(self) -> ConnectionPool:
+        """Return the pool, opening it first."""
         if self._pool is None:
             # A connection is checked before the pool is made, so a wrong address or password
             # is reported at once instead of after the pool's timeout.
             try:
                 psycopg.connect(self.dsn, connect_timeout=10).close()
             except psycopg.Error as exc:
-                raise StoreError("store.db_unreachable", location=self.location(),
+                raise StoreError("store.db_unreachable", location=self.location,
                                  detail=short_error(exc)) from exc
             # A page waits at most `timeout` s for a connection: a database gone away is then
             # said in the page (ui.startup.run_page) instead of a page that never ends.
@@ -432,6 +550,30 @@ class PostGISStore:
                                         open=True, name="tongxin",
                                         check=ConnectionPool.check_connection)
         return self._pool
+
+    def close(self) -> None:
+        """Close the pool (the next use opens a new one)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+def _layer_version(meta: dict[str, str], layer: str) -> str:
+    return meta.get(f"{VERSION_PREFIX}{layer}", meta.get(DATASET_VERSION, ""))
+
+
+def _combined(tokens: list[str]) -> str:
+    """Return one token for several districts' (the city's): it changes when any of them does."""
+    return "city:" + hashlib.sha256("\n".join(tokens).encode()).hexdigest()[:16]
+
+
+def _combined_check(checks: list[AuditCheck]) -> AuditCheck:
+    """Return the districts' chains' checks as one: the first failing, over all entries."""
+    entries = sum(check.entries for check in checks)
+    failed = next((check for check in checks if not check.ok), None)
+    if failed is None:
+        return AuditCheck(entries)
+    return AuditCheck(entries, failed.first_bad, failed.reason)
 
 
 def _stamp_layer(cur: psycopg.Cursor, layer: str) -> None:

@@ -21,7 +21,7 @@ import pytest
 from shapely.geometry import Point
 
 from layers import LAYERS
-from storage import Backup, ImportRecord, Store, StoreError
+from storage import CITY, Backup, ImportRecord, Store, StoreError
 from storage.gpkg import GeoPackageStore, create_dataset
 from storage.postgis import PostGISStore
 from tests.conftest import tiny_district, tiny_frames
@@ -80,6 +80,33 @@ def _two_units() -> gpd.GeoDataFrame:
 
 def test_it_says_where_it_lives(store):
     assert isinstance(store.location(), str) and store.location()
+
+
+def test_it_holds_its_district_and_the_city_reads_it_without_writing(store):
+    # The tiny demo's district table has no code: it is the configured district's (620103).
+    assert store.district_code() == "620103"
+    assert [d["adcode"] for d in store.districts()] == ["620103"]
+    assert store.scoped("620103").read("units").equals(store.read("units"))
+    city = store.scoped(CITY)
+    assert city.district_code() == CITY
+    assert [d["adcode"] for d in city.districts()] == ["620103"]
+    assert len(city.read("units")) == len(store.read("units"))
+    before = store.version()
+    for write in (lambda: city.replace("units", _two_units(), _record("units", 2)),
+                  lambda: city.append("units", _two_units(), _record("units", 2)),
+                  lambda: city.record({"action": "note", "user": "tester"})):
+        with pytest.raises(StoreError) as info:
+            write()
+        assert info.value.key == "store.city_read_only"
+    assert store.version() == before
+
+
+@pytest.mark.parametrize("district", ["620102", "12345", "city-wide"])
+def test_a_district_it_does_not_hold_is_refused(store, district):
+    with pytest.raises(StoreError) as info:
+        store.scoped(district)
+    assert info.value.key in {"store.no_such_district", "store.bad_district"}
+    assert district in info.value.message("zh")
 
 
 @pytest.mark.parametrize("name", list(LAYERS))

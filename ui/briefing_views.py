@@ -11,7 +11,6 @@ import streamlit as st
 
 from analysis.activity import Period
 from analysis.scorecard import load_rubric, scorecard
-from core.district import district_config
 from core.i18n import t
 from storage import last_import_time
 from ui import chart_component, data
@@ -202,5 +201,5 @@ def last_updated() -> str:
 
 
 def district_name() -> str:
-    """Return the district's configured name."""
-    return district_config().name
+    """Return the session's district's name."""
+    return data.district_name()

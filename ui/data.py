@@ -17,14 +17,16 @@ import streamlit as st
 
 from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
+from analysis.districts import DistrictFigures
 from analysis.metric import to_metric
-from analysis.scorecard import ScoreInputs, supervision_list
+from analysis.scorecard import ScoreInputs, load_rubric, scorecard, supervision_list
 from analysis.siting import SitingProposal, propose_stations
 from analysis.units import unit_status
 from analysis.visits import overdue_follow_ups
 from core import settings
+from core.district import district_config
 from core.lang import lang_or_default
-from storage import Store, open_store
+from storage import CITY, Store, open_store
 from ui import map_tools
 from ui.geometry import pixel_metres, simplify_for_display
 from ui.maps import DISTRICT_STYLE
@@ -37,13 +39,21 @@ _COVERAGE = ("workstations", "communities", "townships", "religious_sites")
 _ACTIVITY = ("activities", "townships")
 _UNITS = ("units", "visits")
 _PLACES = map_tools.PLACE_LAYERS  # what a map's search box finds
+# The session's district (a six-digit code; none: the dataset's own or first district).
+DISTRICT_KEY = "tongxin_district"
+# A cache key's first pair: whose data it is. Each district's results are its own entries.
+_SCOPE = "@district"
 Key = tuple[tuple[str, str], ...]
 
 
-def _key(*names: str) -> Key:
-    """Return ``((layer, version), ...)`` for ``names``: a cache key that moves with them."""
-    versions = store().versions()
-    return tuple((name, versions[name]) for name in names)
+def _key(*names: str, scope: str | None = None) -> Key:
+    """Return ``((@district, code), (layer, version), ...)``: a cache key that moves with them.
+
+    ``scope`` is a district's code (the session's when omitted).
+    """
+    code = scope or district_code()
+    versions = store(code).versions()
+    return ((_SCOPE, code), *((name, versions[name]) for name in names))
 
 
 def _version(name: str) -> str:
@@ -82,77 +92,124 @@ def _shared(max_entries: int) -> Callable:
 
 
 @st.cache_resource
-def store() -> Store:
+def _opened() -> Store:
     """Return the working dataset's store (opened once per server process)."""
     return open_store()
 
 
+def district_code() -> str:
+    """Return the district this session reads and writes (its account's, or the one chosen).
+
+    Returns
+    -------
+    str
+        A six-digit code: the session's choice (:data:`DISTRICT_KEY`, set by
+        :mod:`ui.district_choice`), else the dataset's own district (the configured one when
+        a database holds several).
+    """
+    return st.session_state.get(DISTRICT_KEY) or _opened().district_code()
+
+
+def store(district: str | None = None) -> Store:
+    """Return the working dataset as a district's session sees it (this session's district).
+
+    A database holding several districts gives each its own rows only (row-level security);
+    ``"city"`` reads every district's and writes none.
+    """
+    return _opened().scoped(district or district_code())
+
+
+def district_name() -> str:
+    """Return the name of the session's district (as the data gives it, else the configured)."""
+    code = district_code()
+    named = {row["adcode"]: row["name"] for row in districts()}
+    return named.get(code) or district_config().name
+
+
+def districts() -> list[dict[str, str]]:
+    """Return every district of the dataset (``adcode``, ``name``), by code.
+
+    Asked on every run (the sidebar's choice, the pages offered): kept a minute, so that a
+    district moved into the database shows within one.
+    """
+    return [dict(row) for row in _districts()]
+
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def _districts() -> list[dict[str, str]]:
+    return store(CITY).districts()
+
+
 @_shared(max_entries=32)
-def _layer(name: str, version: str) -> gpd.GeoDataFrame:
+def _layer(scope: str, name: str, version: str) -> gpd.GeoDataFrame:
     # ``version`` (the layer's) is part of the cache key: a change to it reads it anew.
-    return store().read(name)
+    return store(scope).read(name)
 
 
 def _layers(key: Key, *names: str) -> list[gpd.GeoDataFrame]:
     versions = dict(key)
-    return [_layer(name, versions[name]) for name in names]
+    return [_layer(versions[_SCOPE], name, versions[name]) for name in names]
 
 
-@_shared(max_entries=4)
-def _district(version: str) -> gpd.GeoDataFrame:
-    return store().read_district()
+@_shared(max_entries=16)
+def _district(scope: str, version: str) -> gpd.GeoDataFrame:
+    return store(scope).read_district()
 
 
-@_shared(max_entries=8)
-def _pixel_m(version: str, screen_px: int) -> float:
-    return pixel_metres(_district(version), screen_px)
+@_shared(max_entries=16)
+def _pixel_m(scope: str, version: str, screen_px: int) -> float:
+    return pixel_metres(_district(scope, version), screen_px)
 
 
-@_shared(max_entries=8)
-def _map_polygons(name: str, version: str, screen_px: int) -> gpd.GeoDataFrame:
+@_shared(max_entries=16)
+def _map_polygons(scope: str, name: str, version: str, screen_px: int) -> gpd.GeoDataFrame:
+    pixel = _pixel_m(scope, version, screen_px)
     if name == DISTRICT:
         # Drawn as a line this many pixels wide, which hides any deviation narrower than it.
         line_px = DISTRICT_STYLE["weight"]
-        return simplify_for_display(_district(version), _pixel_m(version, screen_px) * line_px)
-    return simplify_for_display(_layer(name, version), _pixel_m(version, screen_px))
+        return simplify_for_display(_district(scope, version), pixel * line_px)
+    return simplify_for_display(_layer(scope, name, version), pixel)
 
 
-@_shared(max_entries=4)
-def _area_km2(version: str) -> float:
+@_shared(max_entries=16)
+def _area_km2(scope: str, version: str) -> float:
     # Area in the projected metric CRS, never in degrees.
-    return float(to_metric(_district(version)).area.sum() / 1e6)
+    return float(to_metric(_district(scope, version)).area.sum() / 1e6)
 
 
 def district_area_km2() -> float:
     """Return the district's area in km² (EPSG:4544), cached until the dataset changes."""
-    return _area_km2(_version(_OUTLINE))
+    return _area_km2(district_code(), _version(_OUTLINE))
 
 
-def layer(name: str) -> gpd.GeoDataFrame:
+def layer(name: str, scope: str | None = None) -> gpd.GeoDataFrame:
     """Return a layer of the working dataset, cached until the dataset changes.
 
     Parameters
     ----------
     name : str
         A name from :data:`layers.LAYERS`.
+    scope : str, optional
+        A district's code; the session's district when omitted.
 
     Returns
     -------
     geopandas.GeoDataFrame
         The rows, EPSG:4326.
     """
-    return _layer(name, _version(name))
+    code = scope or district_code()
+    return _layer(code, name, store(code).versions()[name])
 
 
-@_shared(max_entries=4)
-def _township_names(version: str) -> dict[str, str]:
-    towns = _layer("townships", version)
+@_shared(max_entries=16)
+def _township_names(scope: str, version: str) -> dict[str, str]:
+    towns = _layer(scope, "townships", version)
     return dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
 
 
 def township_names() -> dict[str, str]:
     """Return ``{township code: name}`` of the working dataset, cached until it changes."""
-    return _township_names(_version("townships"))
+    return _township_names(district_code(), _version("townships"))
 
 
 @_shared(max_entries=8)
@@ -178,7 +235,7 @@ def places(lang: str | None = None) -> pd.DataFrame:
 
 def district() -> gpd.GeoDataFrame:
     """Return the district boundary, cached until the dataset changes."""
-    return _district(_version(_OUTLINE))
+    return _district(district_code(), _version(_OUTLINE))
 
 
 def map_layer(name: str) -> gpd.GeoDataFrame:
@@ -198,7 +255,8 @@ def map_layer(name: str) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         The rows, EPSG:4326, with display geometry.
     """
-    return _map_polygons(name, _version(_OUTLINE), int(settings.get("map_screen_px")))
+    return _map_polygons(district_code(), name, _version(_OUTLINE),
+                         int(settings.get("map_screen_px")))
 
 
 def is_demo() -> bool:
@@ -245,7 +303,7 @@ def _supervision(key: Key, start: str, end: str) -> pd.DataFrame:
     inputs = ScoreInputs(_coverage(_sub(key, _COVERAGE)),
                          _activity(_sub(key, _ACTIVITY), start, end, (), ()),
                          _unit_status(_sub(key, _UNITS), day),
-                         _layer("townships", versions["townships"]),
+                         _layer(versions[_SCOPE], "townships", versions["townships"]),
                          _follow_ups(_sub(key, _UNITS), day))
     return supervision_list(inputs, period.end)
 
@@ -260,16 +318,16 @@ def _sub(key: Key, names: tuple[str, ...]) -> Key:
     # The part of a wider key that a narrower cached result is keyed on (the same tuple as
     # _key(*names) gives, so both share one cache entry).
     versions = dict(key)
-    return tuple((name, versions[name]) for name in names)
+    return ((_SCOPE, versions[_SCOPE]), *((name, versions[name]) for name in names))
 
 
-def coverage() -> Coverage:
-    """Return station coverage of the working dataset (cached per version of its layers)."""
-    return _coverage(_key(*_COVERAGE))
+def coverage(scope: str | None = None) -> Coverage:
+    """Return station coverage of a district (the session's) cached per version of its layers."""
+    return _coverage(_key(*_COVERAGE, scope=scope))
 
 
 def activity(period: Period, categories: tuple[str, ...] = (),
-             townships: tuple[str, ...] = ()) -> ActivitySummary:
+             townships: tuple[str, ...] = (), scope: str | None = None) -> ActivitySummary:
     """Return the "ten enters" summary for a period and filters (cached per version and filter).
 
     Parameters
@@ -278,30 +336,58 @@ def activity(period: Period, categories: tuple[str, ...] = (),
         The period.
     categories, townships : tuple of str
         Filters; empty means all.
+    scope : str, optional
+        A district's code; the session's district when omitted.
 
     Returns
     -------
     ActivitySummary
         Matrix, intensity, empty cells, trend.
     """
-    return _activity(_key(*_ACTIVITY), period.start.isoformat(), period.end.isoformat(),
-                     tuple(categories), tuple(townships))
+    return _activity(_key(*_ACTIVITY, scope=scope), period.start.isoformat(),
+                     period.end.isoformat(), tuple(categories), tuple(townships))
 
 
-def units(as_of: pd.Timestamp) -> pd.DataFrame:
+def units(as_of: pd.Timestamp, scope: str | None = None) -> pd.DataFrame:
     """Return every stationed unit's engagement status on ``as_of`` (cached per day)."""
-    return _unit_status(_key(*_UNITS), pd.Timestamp(as_of).normalize().isoformat())
+    return _unit_status(_key(*_UNITS, scope=scope), pd.Timestamp(as_of).normalize().isoformat())
 
 
-def follow_ups(as_of: pd.Timestamp) -> pd.DataFrame:
+def follow_ups(as_of: pd.Timestamp, scope: str | None = None) -> pd.DataFrame:
     """Return the visits' follow-ups overdue on ``as_of`` (cached per version and day)."""
-    return _follow_ups(_key(*_UNITS), pd.Timestamp(as_of).normalize().isoformat())
+    return _follow_ups(_key(*_UNITS, scope=scope), pd.Timestamp(as_of).normalize().isoformat())
 
 
-def score_inputs(period: Period, as_of: pd.Timestamp) -> ScoreInputs:
+def score_inputs(period: Period, as_of: pd.Timestamp, scope: str | None = None) -> ScoreInputs:
     """Return the scorecard's inputs from the cached analyses for ``period``."""
-    return ScoreInputs(coverage(), activity(period), units(as_of), layer("townships"),
-                       follow_ups(as_of))
+    return ScoreInputs(coverage(scope), activity(period, scope=scope), units(as_of, scope),
+                       layer("townships", scope), follow_ups(as_of, scope))
+
+
+def district_figures(adcode: str, name: str, period: Period,
+                     as_of: pd.Timestamp) -> DistrictFigures:
+    """Return one district's figures for the city's comparison (its pages' own, cached).
+
+    Parameters
+    ----------
+    adcode, name : str
+        The district.
+    period : Period
+        The activity period compared.
+    as_of : pandas.Timestamp
+        The day the units' status is taken on.
+
+    Returns
+    -------
+    DistrictFigures
+        For :func:`analysis.districts.compare_districts`.
+    """
+    inputs = score_inputs(period, as_of, adcode)
+    towns = inputs.townships
+    population = float(towns["population"].sum()) if towns["population"].notna().any() \
+        else float("nan")
+    return DistrictFigures(adcode, name, inputs.coverage, inputs.activity, inputs.units,
+                           scorecard(inputs, load_rubric()), population)
 
 
 def supervision(period: Period) -> pd.DataFrame:

@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from core.clock import MINUTES, local_time
-from core.district import district_config
 from core.i18n import t
 from layers.export import write_xlsx
 from storage import last_import_time
@@ -74,7 +73,7 @@ def picture_note(lang: str | None = None) -> str:
     """Return the line under a map picture: the district, the data time, the demo marking."""
     when = local_time(last_import_time(data.store()), MINUTES) or "—"
     key = "map.picture_note_demo" if data.is_demo() else "map.picture_note"
-    return t(key, lang, district=district_config().name, time=when)
+    return t(key, lang, district=data.district_name(), time=when)
 
 
 def map_buttons(fmap: Map, stem: str, heading: str, lang: str | None = None) -> None:
@@ -92,7 +91,7 @@ def map_buttons(fmap: Map, stem: str, heading: str, lang: str | None = None) -> 
     lang : str, optional
         Language.
     """
-    title = f"{district_config().name} · {heading}"
+    title = f"{data.district_name()} · {heading}"
     left, right = st.columns(2)
     with left:
         fmap.download(f"{stem}.html")

@@ -105,7 +105,7 @@ def render() -> None:
     """Draw the overview page."""
     lang = current_lang()
     f = filters.current()
-    st.header(t("overview.heading", lang, district=district_config().name))
+    st.header(t("overview.heading", lang, district=data.district_name()))
     with st.spinner(t("common.computing", lang)):
         _kpis(lang, f)
     _map(lang, f)
