@@ -23,12 +23,15 @@ from typing import Any
 
 from core import settings
 from core.errors import ConfigError, Problem
+from core.settings import is_metric_crs
 
 LIST_KEYS = ("activity_categories", "religions", "unit_categories", "station_kinds",
              "township_kinds", "community_kinds", "visit_forms")
 # Lists a district file may leave out (files written before the list existed): their defaults.
 OPTIONAL_LISTS = {"visit_forms": ("走访", "座谈", "联席会议", "电话", "其他")}
 DISTRICT_KEYS = ("name", "adcode", "centre", "township_station_kind", "default_proposal_kind")
+# Keys [district] may leave out (files written before them), with what stands in for them.
+OPTIONAL_DISTRICT_KEYS = ("crs",)
 TABLES = ("district", "lists", "service_radius_m", "value_aliases")
 RADIUS_KEYS = ("urban", "rural")
 # The same box layers/coords.py uses to tell a plausible position in China.
@@ -63,6 +66,10 @@ class DistrictConfig:
     default_proposal_kind: str = "社区服务站点"
     centre: tuple[float, float] = (103.8, 36.0)
     visit_forms: tuple[str, ...] = OPTIONAL_LISTS["visit_forms"]
+    # The projected CRS every distance and area is measured in (python -m layers init writes
+    # the CGCS2000 3-degree Gauss-Kruger zone of the district's centre); "" is the
+    # ``metric_crs`` setting's.
+    crs: str = ""
     # {list name: {short form a ledger writes: the list's value}}, e.g. 央企 -> 中央企业.
     value_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -119,6 +126,7 @@ def load(path: str) -> DistrictConfig:
         township_station_kind=district["township_station_kind"],
         default_proposal_kind=district["default_proposal_kind"],
         centre=(float(lng), float(lat)), value_aliases=aliases,
+        crs=str(district.get("crs", "")),
         **{key: tuple(lists.get(key, OPTIONAL_LISTS.get(key, ()))) for key in LIST_KEYS},
     )
 
@@ -258,9 +266,13 @@ def _check_lists(lists: dict[str, Any], bad: _Report) -> tuple[str, ...] | None:
 def _check_district(district: dict[str, Any], kinds: tuple[str, ...] | None,
                     bad: _Report) -> None:
     """Check ``[district]``: name, adcode, centre and the two named station kinds."""
+    allowed = DISTRICT_KEYS + OPTIONAL_DISTRICT_KEYS
     for key in district:
-        if key not in DISTRICT_KEYS:
-            bad(f"[district] {key}", "config.district.unknown_key", known=_listed(DISTRICT_KEYS))
+        if key not in allowed:
+            bad(f"[district] {key}", "config.district.unknown_key", known=_listed(allowed))
+    if "crs" in district and not (isinstance(district["crs"], str)
+                                  and is_metric_crs(district["crs"])):
+        bad("[district] crs", "config.district.crs", district["crs"])
     checks: dict[str, tuple[Callable[[object], bool], str, dict[str, object]]] = {
         "name": (_text, "config.district.name", {}),
         "adcode": (_adcode, "config.district.adcode", {}),

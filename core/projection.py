@@ -105,3 +105,43 @@ def central_meridian(epsg: int) -> int:
                f"(EPSG:{EPSG_FIRST} to EPSG:{EPSG_LAST})")
         raise ValueError(msg)
     return _FIRST_MERIDIAN + _ZONE_WIDTH * (epsg - EPSG_FIRST)
+
+
+# CGCS2000 Gauss-Kruger grids as EPSG numbers: 3-degree zones 25-45 with the zone number in
+# the false easting (4513-4533), 6-degree zones 13-23 with it (4491-4501) and without it
+# (4502-4512).
+_PREFIXED_3_FIRST = 4513
+_PREFIXED_6_FIRST, _PLAIN_6_FIRST = 4491, 4502
+
+
+def candidate_grids(longitude: float) -> tuple[str, ...]:
+    """Return the CGCS2000 grids a district's metre coordinates are likely in, likeliest first.
+
+    A data keeper's projected coordinates come in the district's own 3-degree zone (with or
+    without the zone number in the easting), its 6-degree zone, or a neighbouring 3-degree
+    zone: these, for the district whose centre is at ``longitude``.
+
+    Parameters
+    ----------
+    longitude : float
+        The district's centre, degrees east (73 to 135).
+
+    Returns
+    -------
+    tuple of str
+        ``"EPSG:NNNN"`` codes: the own 3-degree zone (plain, then numbered), the 6-degree
+        zone (numbered, then plain), then the neighbouring 3-degree zones.
+
+    Examples
+    --------
+    >>> candidate_grids(103.8)[:4]
+    ('EPSG:4544', 'EPSG:4523', 'EPSG:4496', 'EPSG:4507')
+    """
+    own = gauss_kruger_epsg(longitude)
+    six = min(int((max(longitude, 75.0) - 72.0) // 6.0), 10)  # 6-degree zones 13 (75E)..23
+    codes = [own, _PREFIXED_3_FIRST + own - EPSG_FIRST, _PREFIXED_6_FIRST + six,
+             _PLAIN_6_FIRST + six]
+    for neighbour in (own - 1, own + 1):
+        if EPSG_FIRST <= neighbour <= EPSG_LAST:
+            codes += [neighbour, _PREFIXED_3_FIRST + neighbour - EPSG_FIRST]
+    return tuple(f"EPSG:{code}" for code in codes)

@@ -73,7 +73,7 @@ def non_negative() -> Rule:
 
 def projected_crs() -> Rule:
     """Return a rule allowing a projected CRS in metres that pyproj knows."""
-    return Rule(_is_metric_crs, "config.allowed.projected_crs")
+    return Rule(is_metric_crs, "config.allowed.projected_crs")
 
 
 def existing_file() -> Rule:
@@ -83,7 +83,8 @@ def existing_file() -> Rule:
 
 
 @lru_cache(maxsize=8)
-def _is_metric_crs(value: str) -> bool:
+def is_metric_crs(value: str) -> bool:
+    """Return whether ``value`` names a projected CRS in metres that pyproj knows."""
     # Cached: building a CRS costs milliseconds and get() runs on every map and analysis.
     try:
         crs = pyproj.CRS.from_user_input(value)
@@ -134,7 +135,9 @@ SETTINGS: tuple[Setting, ...] = (
             "refused; allows for boundary generalisation and GPS error.",
             non_negative()),
     Setting("metric_crs", "EPSG:4544",
-            "Projected CRS for every distance and area (CGCS2000 / 3-degree Gauss-Kruger CM 105E).",
+            "Projected CRS for every distance and area when the district file names none "
+            "(its [district] crs, which python -m layers init writes); CGCS2000 / 3-degree "
+            "Gauss-Kruger CM 105E.",
             projected_crs()),
     Setting("contact_overdue_days", 180,
             "A stationed unit whose last contact is older than this many days is overdue.",

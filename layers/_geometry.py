@@ -12,7 +12,9 @@ import pyproj
 import shapely
 
 from core import settings
+from core.district import district_config
 from core.errors import Issue
+from core.projection import candidate_grids
 from layers.coords import (
     CrsSpec,
     looks_projected,
@@ -113,7 +115,8 @@ def _spec_from_file(file_crs: pyproj.CRS | None, bounds, out: Located) -> CrsSpe
     x, y = bounds
     if len(x) and looks_projected(x, y):
         out.errors.append(Issue("validate.projected_undeclared",
-                                params={"suggestion": suggest_projected_crs(x, y) or "EPSG:4544"}))
+                                params={"suggestion": suggest_projected_crs(x, y)
+                                        or candidate_grids(district_config().centre[0])[0]}))
         return None
     out.warnings.append(Issue("validate.assumed_wgs84"))
     return resolve_crs("wgs84")

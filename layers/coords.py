@@ -16,6 +16,7 @@ import pyproj
 from numpy.typing import ArrayLike, NDArray
 
 from core.district import district_config
+from core.projection import candidate_grids
 from layers._errors import CrsError
 
 FloatArray = NDArray[np.float64]
@@ -480,17 +481,13 @@ def _finite(values: ArrayLike) -> FloatArray:
 
 
 # --- Guessing projected systems ---------------------------------------------------------
-# Candidates for metre coordinates around the district, verified with pyproj 3.7 / PROJ 9.5:
-# 4544 = 3-degree CM 105E (no zone prefix), 4543 = 3-degree CM 102E, 4523 = 3-degree
-# zone 35 (CM 105E, easting 35 500 000), 4522 = zone 34 (CM 102E), 4524 = zone 36 (CM 108E),
-# 4496 = 6-degree zone 18 (CM 105E, easting 18 500 000), 4507 = 6-degree CM 105E (no prefix).
-# 4507 equals 4544 in every parameter, so ties go to the first listed. Xian 1980 and
+# Candidates for metre coordinates are the grids around the district's own meridian
+# (core.projection.candidate_grids); for 七里河区 (103.8E): 4544 = 3-degree CM 105E (no zone
+# prefix), 4523 = 3-degree zone 35 (easting 35 500 000), 4496 = 6-degree zone 18, 4507 =
+# 6-degree CM 105E (no prefix), then the 3-degree zones at 102E and 108E. 4507 equals 4544 in
+# every parameter near 105E, so ties go to the first listed. Xian 1980 and
 # Beijing 1954 grids share these parameters and differ only by datum (tens of metres),
 # which the numbers themselves cannot reveal: the user has to declare those.
-_PROJECTED_CANDIDATES = (
-    "EPSG:4544", "EPSG:4523", "EPSG:4496", "EPSG:4507",
-    "EPSG:4543", "EPSG:4522", "EPSG:4524",
-)
 _CHINA_BOX = ((73.0, 135.0), (18.0, 54.0))
 # Candidates whose median lands within this of the best one are ties (same grid).
 _TIE_KM = 1.0
@@ -536,7 +533,8 @@ def suggest_projected_crs(x: ArrayLike, y: ArrayLike) -> str | None:
     if xs.size == 0:
         return None
     mx, my = float(np.median(xs)), float(np.median(ys))
-    scored = [(km, code) for code in _PROJECTED_CANDIDATES
+    # The grids around the district's own meridian (core/projection.py): whichever district.
+    scored = [(km, code) for code in candidate_grids(_district_centre()[0])
               if (km := _km_from_district(code, mx, my)) is not None]
     if not scored:
         return None

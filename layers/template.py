@@ -6,6 +6,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from core.district import district_config
 from layers import LAYERS
 from layers._schema import LAYER_COORDINATE_HELP, Column, LayerSchema
 from layers.export import LAT_HEADER, LNG_HEADER, WKT_HEADER
@@ -44,12 +45,15 @@ def write_template(layer: str, out: str | Path) -> Path:
 def _headers(schema: LayerSchema) -> list[tuple[str, Column | None, object]]:
     cells: list[tuple[str, Column | None, object]] = [
         (col.label + ("*" if col.required else ""), col, col.example) for col in schema.columns]
+    # The example location is the district's centre (district.toml), wherever the district.
+    lng, lat = district_config().centre
     if schema.geometry == ("Point",) or "Point" in schema.geometry:
-        cells += [(LNG_HEADER + ("*" if schema.geometry_required else ""), None, 103.7751),
-                  (LAT_HEADER + ("*" if schema.geometry_required else ""), None, 36.0612)]
+        cells += [(LNG_HEADER + ("*" if schema.geometry_required else ""), None, lng),
+                  (LAT_HEADER + ("*" if schema.geometry_required else ""), None, lat)]
     else:
+        square = [(lng, lat), (lng + 0.02, lat), (lng + 0.02, lat + 0.01), (lng, lat)]
         cells.append((WKT_HEADER + "*", None,
-                      "POLYGON ((103.77 36.06, 103.79 36.06, 103.79 36.07, 103.77 36.06))"))
+                      "POLYGON ((" + ", ".join(f"{x:g} {y:g}" for x, y in square) + "))"))
     return cells
 
 

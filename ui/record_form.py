@@ -24,6 +24,8 @@ import shapely
 import streamlit as st
 from shapely.geometry import Point
 
+from analysis.metric import metric_crs
+from core.district import district_config
 from core.errors import Issue
 from core.i18n import t
 from layers import LAYERS, Column, LayerSchema
@@ -36,8 +38,16 @@ from ui.map_object import Map
 
 # The coordinate systems a location may be typed in (the upload page offers the same) -> label.
 CRS_CHOICES = {"wgs84": "edit.crs.wgs84", "cgcs2000": "edit.crs.cgcs2000",
-               "gcj02": "edit.crs.gcj02", "bd09": "edit.crs.bd09",
-               "EPSG:4544": "edit.crs.epsg4544"}
+               "gcj02": "edit.crs.gcj02", "bd09": "edit.crs.bd09"}
+# ...and the district's own projected grid (its metric CRS: EPSG:4544 for 七里河区), added by
+# crs_choices().
+GRID_LABEL = "edit.crs.grid"
+
+
+def crs_choices() -> dict[str, str]:
+    """Return the coordinate systems offered, the district's own grid last (-> label key)."""
+    return {**CRS_CHOICES, metric_crs().to_string(): GRID_LABEL}
+
 # A yes/no field's choices: blank, yes, no (strings: a selectbox reads None as "no choice").
 _BOOL = {"": None, "true": True, "false": False}
 # The labels validation gives the location's issues (layers.validate.validate_record).
@@ -299,12 +309,13 @@ def _location(form_id: str, lang: str, disabled: bool, issues: Sequence[Issue]) 
     st.markdown(f"**{t('edit.location', lang)}**")
     st.caption(t("edit.location_help", lang))
     system, lng_cell, lat_cell = st.columns([2, 1, 1])
-    system.selectbox(t("edit.crs", lang), list(CRS_CHOICES), key=key(form_id, _CRS),
-                     format_func=lambda c: t(CRS_CHOICES[c], lang), disabled=disabled)
+    choices = crs_choices()
+    system.selectbox(t("edit.crs", lang), list(choices), key=key(form_id, _CRS),
+                     format_func=lambda c: t(choices[c], lang, crs=c), disabled=disabled)
     lng_cell.text_input(t("edit.lng", lang), key=key(form_id, _LNG), disabled=disabled,
-                        placeholder="103.7751")
+                        placeholder=f"{district_config().centre[0]:.4f}")
     lat_cell.text_input(t("edit.lat", lang), key=key(form_id, _LAT), disabled=disabled,
-                        placeholder="36.0581")
+                        placeholder=f"{district_config().centre[1]:.4f}")
     _under(issues, {LNG_LABEL, LAT_LABEL}, lang)
     fmap = Map.for_district(data.map_layer("district"), filters.current().basemap, lang)
     fmap.add_townships(data.map_layer("townships"), {"name": t("map.townships", lang)})

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analysis.metric import metric_crs
 from core import settings
 from core.errors import Issue, TongxinError
 from core.i18n import t
@@ -34,8 +35,16 @@ from ui.words import layer_label
 UPLOAD_TYPES = ["xlsx", "xls", "et", "csv", "geojson", "json", "zip", "gpkg", "kml", "kmz"]
 # Declared coordinate systems offered ("" lets the file declare it) -> label key.
 CRS_CHOICES = {"": "data.crs.auto", "wgs84": "data.crs.wgs84", "cgcs2000": "data.crs.cgcs2000",
-               "gcj02": "data.crs.gcj02", "bd09": "data.crs.bd09",
-               "EPSG:4544": "data.crs.epsg4544"}
+               "gcj02": "data.crs.gcj02", "bd09": "data.crs.bd09"}
+# ...and the district's own projected grid (its metric CRS: EPSG:4544 for 七里河区), added by
+# crs_choices().
+GRID_LABEL = "data.crs.grid"
+
+
+def crs_choices() -> dict[str, str]:
+    """Return the coordinate systems offered, the district's own grid last (-> label key)."""
+    return {**CRS_CHOICES, metric_crs().to_string(): GRID_LABEL}
+
 # The modes of ledger.MODES, offered safest first. The default is "update": it never removes
 # a record, so the one change a file cannot show by itself (records dropped because the file
 # left them out) has to be chosen on purpose; re-uploading a kept ledger updates what changed
@@ -362,8 +371,9 @@ def section(lang: str) -> None:
     left, right = st.columns(2)
     layer = left.selectbox(t("data.upload_layer", lang), list(LAYERS), key="data_layer",
                            format_func=lambda n: layer_label(n, lang), on_change=_forget)
-    crs = right.selectbox(t("data.upload_crs", lang), list(CRS_CHOICES), key="data_crs",
-                          format_func=lambda c: t(CRS_CHOICES[c], lang), on_change=_forget,
+    choices = crs_choices()
+    crs = right.selectbox(t("data.upload_crs", lang), list(choices), key="data_crs",
+                          format_func=lambda c: t(choices[c], lang, crs=c), on_change=_forget,
                           help=t("data.crs_help", lang))
     left, right = st.columns(2)
     mode = left.radio(t("data.upload_mode", lang), MODE_ORDER, key="data_mode",
