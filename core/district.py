@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from core import settings
@@ -386,3 +387,59 @@ def district_config() -> DistrictConfig:
         When the setting or the file it names is wrong.
     """
     return load(str(settings.path("district_config")))
+
+
+# A [district] key's line: `key = value`, maybe followed by a comment (kept as it is).
+_KEY_LINE = r'^(?P<key>{key})\s*=\s*(?:"[^"\n]*"|\[[^\]\n]*\]|[^#\n]*?)(?P<rest>\s*(?:#.*)?)$'
+
+
+def rewrite_district(path: str, values: dict[str, Any]) -> str:
+    """Return the district file at ``path`` with ``values`` as its ``[district]`` keys.
+
+    Everything else is kept as written, comments included: the lists, the radii, the
+    aliases, and each key's own comment. A key the section does not have yet is added at its
+    end. Nothing is written here; the caller writes the text (and checks it first).
+
+    Parameters
+    ----------
+    path : str
+        The district file (``data/district.toml``).
+    values : dict
+        ``{key: value}``: text is written as a TOML string, a pair as ``[lng, lat]``.
+
+    Returns
+    -------
+    str
+        The new text.
+    """
+    text = _read_text(path)
+    start = re.search(r"^\[district\]\s*$", text, flags=re.MULTILINE)
+    if start is None:
+        raise ConfigError([Problem("[district]", "config.district.section", missing=True,
+                                   file=path)])
+    after = re.search(r"^\[", text[start.end():], flags=re.MULTILINE)
+    end = start.end() + (after.start() if after else len(text) - start.end())
+    section = text[start.end():end]
+    for key, value in values.items():
+        line = f"{key} = {_toml(value)}"
+        pattern = re.compile(_KEY_LINE.format(key=re.escape(key)), flags=re.MULTILINE)
+        found = pattern.search(section)
+        if found:
+            section = section[:found.start()] + line + found.group("rest") + section[found.end():]
+        else:
+            section = section.rstrip("\n") + f"\n{line}\n" + ("\n" if after else "")
+    return text[:start.end()] + section + text[end:]
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(f"{float(v):g}" for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([Problem("", "config.district.unreadable", file=path,
+                                   params={"detail": exc.strerror or str(exc)})]) from exc

@@ -286,8 +286,9 @@ def check_inside(geoms: gpd.GeoSeries, rows: np.ndarray, district: shapely.Geome
         errors.append(_outside_issue(values[i], int(rows[i]), area, tolerance, to_metric))
     located = int(present.sum())
     if outside.sum() >= _MOSTLY_OUTSIDE * located and located >= 3:
-        errors.insert(0, Issue("validate.mostly_outside", params={"count": int(outside.sum()),
-                                                                  "total": located}))
+        grid = candidate_grids(district_config().centre[0])[0]  # the district's own zone
+        errors.insert(0, Issue("validate.mostly_outside", params={
+            "count": int(outside.sum()), "total": located, "grid": grid}))
     return outside
 
 

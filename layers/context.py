@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers import divisions
 from layers._refs import Lookup, community_lookup, township_lookup, unit_lookup
 
 
@@ -33,12 +34,16 @@ class Context:
     units : pandas.DataFrame, optional
         Stationed units with ``code``, ``name`` and ``township_code`` (none when omitted),
         which visits name.
+    listed : pandas.DataFrame, optional
+        The townships rows may name (``code``, ``name``) when ``townships`` has none yet: a
+        district set up from its code has its official list long before its polygons.
     """
 
     townships: gpd.GeoDataFrame
     communities: pd.DataFrame
     district: shapely.Geometry
     units: pd.DataFrame = field(default_factory=_no_units)
+    listed: pd.DataFrame | None = None
     _names: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -56,12 +61,20 @@ class Context:
             Its townships, communities, stationed units and district boundary.
         """
         district = store.read_district()
-        return cls(store.read("townships"), store.read("communities"), district.union_all(),
-                   store.read("units"))
+        townships = store.read("townships")
+        listed = _official_townships(district) if townships.empty else None
+        return cls(townships, store.read("communities"), district.union_all(),
+                   store.read("units"), listed)
+
+    @property
+    def named_townships(self) -> pd.DataFrame:
+        """Return the townships rows may name: the layer's, else the district's official list."""
+        return self.listed if self.listed is not None and self.townships.empty \
+            else self.townships
 
     @cached_property
     def _township_lookup(self) -> Lookup:
-        return township_lookup(self.townships)
+        return township_lookup(self.named_townships)
 
     @cached_property
     def _community_lookup(self) -> Lookup:
@@ -92,8 +105,9 @@ class Context:
     def township_name(self, code: str) -> str:
         """Return a township's name from its code (the code itself when unknown)."""
         if not self._names:
-            self._names.update(zip(self.townships["code"].astype(str),
-                                   self.townships["name"].astype(str), strict=True))
+            named = self.named_townships
+            self._names.update(zip(named["code"].astype(str), named["name"].astype(str),
+                                   strict=True))
         return self._names.get(str(code), str(code))
 
     def township_at(self, geoms: gpd.GeoSeries) -> pd.Series:
@@ -124,3 +138,13 @@ class Context:
         found[hits[0][order][::-1]] = codes[hits[1][order][::-1]]
         result.iloc[np.flatnonzero(present)] = found
         return result
+
+
+def _official_townships(district: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """Return the district's official townships (shipped division data); None when unknown."""
+    codes = district.get("adcode")
+    code = str(codes.iloc[0]) if codes is not None and len(codes) else ""
+    try:
+        return divisions.townships(code)
+    except divisions.DivisionError:
+        return None  # a made-up district (a test's) or a zone: rows must name imported ones

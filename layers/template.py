@@ -1,13 +1,19 @@
-"""The Excel template a data keeper fills in: canonical headers, an example row, and help."""
+"""The Excel template a data keeper fills in: canonical headers, rows to fill, and help.
+
+The townships' and the communities' templates list the district's own (from the shipped
+division data, ``layers/divisions.py``); the others carry one example row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import xlsxwriter
 
 from core.district import district_config
-from layers import LAYERS
+from layers import LAYERS, divisions
 from layers._schema import LAYER_COORDINATE_HELP, Column, LayerSchema
 from layers.export import LAT_HEADER, LNG_HEADER, WKT_HEADER
 
@@ -16,11 +22,22 @@ _TYPE_NAMES = {"text": ("文本", "text"), "int": ("整数", "whole number"),
 HELP_SHEET = "填写说明"
 
 
-def write_template(layer: str, out: str | Path) -> Path:
+# The layers whose rows the district's official division list already names (its townships,
+# its villages and communities): their templates come with those rows, codes and names
+# filled in, for the office to add locations and figures to.
+LISTED: dict[str, Callable[[str], pd.DataFrame]] = {
+    "townships": divisions.townships,
+    "communities": divisions.villages,
+}
+
+
+def write_template(layer: str, out: str | Path, adcode: str | None = None) -> Path:
     """Write an .xlsx template for ``layer``: a data sheet and a sheet explaining every column.
 
     Required headers carry a ``*`` (the importer ignores it); choice columns get a drop-down
-    of the configured values.
+    of the configured values. The layers of :data:`LISTED` come with the district's own
+    townships or villages/communities (code, name, township), from the shipped division data;
+    the others with one example row.
 
     Parameters
     ----------
@@ -28,6 +45,9 @@ def write_template(layer: str, out: str | Path) -> Path:
         A name from :data:`layers.LAYERS`.
     out : str or pathlib.Path
         The .xlsx file to write.
+    adcode : str, optional
+        The district whose rows to list; the configured district when omitted. A district
+        the shipped data does not know gets the example row instead.
 
     Returns
     -------
@@ -36,10 +56,24 @@ def write_template(layer: str, out: str | Path) -> Path:
     """
     schema = LAYERS[layer]
     out = Path(out)
+    rows = _listed_rows(layer, adcode or district_config().adcode)
     with xlsxwriter.Workbook(out, {"strings_to_formulas": False}) as book:
-        _data_sheet(book, schema)
+        _data_sheet(book, schema, rows)
         _help_sheet(book, schema)
     return out
+
+
+def _listed_rows(layer: str, adcode: str) -> pd.DataFrame | None:
+    """Return the district's official rows for ``layer`` (None: an example row instead)."""
+    listing = LISTED.get(layer)
+    if listing is None:
+        return None
+    try:
+        return listing(adcode)
+    except divisions.DivisionError:
+        # A made-up or development-zone code (a test's, a zone's): the template still works,
+        # with its example row.
+        return None
 
 
 def _headers(schema: LayerSchema) -> list[tuple[str, Column | None, object]]:
@@ -57,7 +91,8 @@ def _headers(schema: LayerSchema) -> list[tuple[str, Column | None, object]]:
     return cells
 
 
-def _data_sheet(book: xlsxwriter.Workbook, schema: LayerSchema) -> None:
+def _data_sheet(book: xlsxwriter.Workbook, schema: LayerSchema,
+                rows: pd.DataFrame | None) -> None:
     ws = book.add_worksheet(schema.label[:31])
     required = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
     optional = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -65,7 +100,12 @@ def _data_sheet(book: xlsxwriter.Workbook, schema: LayerSchema) -> None:
     for c, (header, col, value) in enumerate(_headers(schema)):
         ws.write_string(0, c, header, required if header.endswith("*") else optional)
         ws.set_column(c, c, max(12, len(header) * 2 + 4))
-        if value not in (None, ""):
+        if rows is not None:
+            # The district's own rows, as text (codes keep their digits): no example row.
+            if col is not None and col.name in rows:
+                for r, text in enumerate(rows[col.name].astype(str), start=1):
+                    ws.write_string(r, c, text)
+        elif value not in (None, ""):
             if isinstance(value, (int, float)):
                 ws.write_number(1, c, value, example)
             else:

@@ -116,7 +116,8 @@ class GeoPackageStore:
 
         The file is written beside the target and renamed in. A target is empty when neither
         the file (or only an empty one) nor an audit log beside it holds anything; otherwise,
-        with ``replace``, its file is kept as a ``<time>_migrate`` backup in its backups folder
+        with ``replace``, its file is kept as a ``<time>_<action>`` backup (``migrate``, ``init``:
+        the entry's action) in its backups folder
         (``restore`` brings it back) and its log and head beside that backup as
         ``<id>.audit.jsonl``; without, :class:`StoreError` and nothing written, not even a lock.
 
@@ -144,7 +145,8 @@ class GeoPackageStore:
                     write_file(staged, dataset)
                     with open(staged, "rb+") as fh:
                         os.fsync(fh.fileno())
-                    kept = store._set_aside() if found else ""
+                    kept = store._set_aside(str(entry.get("action", "migrate"))) if found \
+                        else ""
                     os.replace(staged, store.path)
                 finally:
                     staged.unlink(missing_ok=True)
@@ -656,13 +658,16 @@ class GeoPackageStore:
             raise StoreError("store.gpkg_not_empty", location=str(self.path), found=found)
         return found
 
-    def _set_aside(self) -> str:
-        """Keep the dataset about to be replaced as a backup, its log beside; return the id."""
+    def _set_aside(self, reason: str) -> str:
+        """Keep the dataset about to be replaced as a backup, its log beside; return the id.
+
+        ``reason`` (``migrate``, ``init``) names the backup, after its time.
+        """
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         if self.path.is_file() and self.path.stat().st_size > 0:
-            kept = self._backup("migrate").id
+            kept = self._backup(reason).id
         else:  # only a log was there
-            kept = f"{now().strftime(STAMP)}_migrate"
+            kept = f"{now().strftime(STAMP)}_{reason}"
         head = self.audit_path.with_name(self.audit_path.name + ".head")
         for log in (self.audit_path, head):
             if log.is_file():

@@ -1,7 +1,8 @@
 """``python -m layers`` (``tongxin layers``), the data command line.
 
 Check, import (replace, append, update; dry run), template, export, status, backups, restore,
-a record's history, and moving the whole dataset to another store (migrate).
+a record's history, moving the whole dataset to another store (migrate), and setting up any
+district of China from its code (init).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from core.actor import current_user
 from core.cli import EXIT_INVALID, EXIT_OK, CommandLine, say_error
 from core.errors import Issue, TongxinError
 from core.i18n import t
+from core.projection import central_meridian
 from layers import LAYERS
 from layers.export import export_layer
 from layers.template import write_template
 from layers.validate import Report
 from ledger import MODES, Outcome, apply_import, check, preview
+from ledger.setup import set_up_district
 from ledger.summary import change_lines, field_label, shown
 from storage import Store, open_store, recovery_note
 from storage.migrate import Migration, migrate
@@ -59,6 +62,10 @@ def _arguments(sub: Any, lang: str) -> None:
         cmd.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
     restore = sub.add_parser("restore", help=t("cli.help_restore", lang))
     restore.add_argument("backup", metavar="BACKUP_ID")
+    init = sub.add_parser("init", help=t("cli.help_init", lang))
+    init.add_argument("adcode", metavar="ADCODE", help=t("cli.help_adcode", lang))
+    init.add_argument("--yes", action="store_true", help=t("cli.help_yes_init", lang))
+    init.add_argument("--json", action="store_true", help=t("cli.help_json", lang))
     move = sub.add_parser("migrate", help=t("cli.help_migrate", lang))
     move.add_argument("--to", required=True, metavar="TARGET", help=t("cli.help_to", lang))
     move.add_argument("--yes", action="store_true", help=t("cli.help_yes_migrate", lang))
@@ -268,6 +275,32 @@ def _migrate(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _init(args: argparse.Namespace, lang: str) -> int:
+    # Setting a district up replaces the working dataset: the right of whoever may make a
+    # backup the working data again, as for migrate.
+    user = authorise("restore", lang) or current_user()
+    done = set_up_district(args.adcode, user, replace=args.yes)
+    plan = done.plan
+    if args.json:
+        print(json.dumps({
+            "ok": True, "adcode": plan.division.adcode, "name": plan.division.name,
+            "place": plan.division.place, "crs": plan.crs, "centre": list(plan.centre),
+            "area_km2": round(plan.area_km2, 2), "townships": plan.townships,
+            "villages": plan.villages, "dataset": done.location, "config": done.config,
+            "replaced": done.replaced or None}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(t("cli.init_head", lang, district=plan.division.label))
+    print(t("cli.init_boundary", lang, area=f"{plan.area_km2:,.2f}", crs=plan.crs,
+            meridian=central_meridian(int(plan.crs.split(":")[1])),
+            lng=plan.centre[0], lat=plan.centre[1]))
+    print(t("cli.init_lists", lang, townships=plan.townships, villages=plan.villages))
+    print(t("cli.init_written", lang, dataset=done.location, config=done.config))
+    if done.replaced:
+        print(t("cli.init_replaced", lang, kept=done.replaced))
+    print(t("cli.init_next", lang))
+    return EXIT_OK
+
+
 def _migration_json(moved: Migration, lang: str) -> dict[str, Any]:
     check = moved.source_audit
     return {"ok": True, "from": moved.source, "to": moved.target, "layers": moved.rows,
@@ -282,7 +315,7 @@ COMMAND_LINE = CommandLine(
     "python -m layers", "cli.description", _arguments,
     {"check": _check, "import": _import, "template": _template, "export": _export,
      "status": _status, "backups": _backups, "restore": _restore, "history": _history,
-     "migrate": _migrate},
+     "migrate": _migrate, "init": _init},
     (TongxinError,), _say_error)
 
 
