@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.i18n import t
-from ui import auth, district_choice, filters, renderers, sidebar
+from ui import auth, district_choice, filters, first_run, renderers, sidebar
 from ui.startup import check_configuration, run_page
 
 st.set_page_config(page_title="同心 Tongxin", page_icon="◎", layout="wide")
@@ -28,12 +28,16 @@ PAGES = [
     ("views/briefing.py", "nav.briefing", "briefing", "briefing"),
     ("views/audit.py", "nav.audit", "audit", "audit"),
     ("views/security.py", "nav.security", "security", "security"),
+    ("views/setup.py", "nav.setup", "setup", "setup"),
 ]
-# "compare": the city page, for a session of the whole city when the dataset holds districts.
-comparing = auth.can("browse") and district_choice.compares(user)
+# Pages the session and the data offer, not a permission alone: the city page (a session of the
+# whole city, when the dataset holds districts) and the first-run page (while the dataset holds
+# nothing of an office's own).
+OFFERED = {"compare": lambda: auth.can("browse") and district_choice.compares(user),
+           "setup": first_run.offered}
 pages = [st.Page(path, title=t(key, lang), url_path=url, default=(url == ""))
          for path, key, url, permission in PAGES
-         if (comparing if permission == "compare" else auth.can(permission))]
+         if (OFFERED[permission]() if permission in OFFERED else auth.can(permission))]
 if not any(p.url_path == "" for p in pages):
     # Streamlit serves the default page at "/" only, so an account without the overview (the
     # auditor, the security officer, the display) would get "page not found" at its own page's

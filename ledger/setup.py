@@ -8,8 +8,9 @@ keys; the layers' templates then list its own townships and villages.
 
 Nothing is changed when the code names no district, the district has no shipped boundary, the
 district file cannot be rewritten, or the working dataset holds an office's records (neither
-the demo's nor none at all) and ``replace`` was not given. With ``replace`` the previous data is kept aside by the store
-(a GeoPackage as a backup; a database's schemas renamed).
+the untouched demo's nor none at all) and ``replace`` was not given. With ``replace`` the
+previous data is kept aside by the store (a GeoPackage as a backup; a database's schemas
+renamed).
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ from core.district import load, rewrite_district, shape_problems
 from core.errors import ConfigError, TongxinError
 from core.projection import gauss_kruger_epsg
 from layers import LAYERS, divisions
-from storage import CITY, Dataset, Store, StoreError, open_store, store_class
+from storage import (
+    CITY,
+    Dataset,
+    Store,
+    StoreError,
+    holds_nothing_of_its_own,
+    open_store,
+    store_class,
+)
 from storage.dtypes import empty_layer
 
 # The store errors that mean "the target holds data": said here as the setup's own refusal.
@@ -183,14 +192,13 @@ def _dataset(plan: DistrictPlan) -> Dataset:
 
 
 def _replaceable(store: Store) -> bool:
-    """Return whether the dataset holds nothing of an office's: only the demo, or no records.
+    """Return whether no district of the dataset holds an office's records.
 
     A fresh install's demo, or a district just set up whose layers are still empty (a code
     mistyped a minute ago), is replaced without asking.
     """
-    held = [store.scoped(row["adcode"]) for row in store.scoped(CITY).districts()]
-    return all(district.is_demo() or not any(len(district.read_keys(name)) for name in LAYERS)
-               for district in held)
+    return all(holds_nothing_of_its_own(store.scoped(row["adcode"]))
+               for row in store.scoped(CITY).districts())
 
 
 def _new_config(path: str, plan: DistrictPlan) -> str:

@@ -13,6 +13,7 @@ from storage.base import (
     Store,
     StoreConflictError,
     StoreError,
+    holds_nothing_of_its_own,
     last_import_time,
     recovery_message,
     recovery_note,
@@ -22,8 +23,8 @@ from storage.postgis import PostGISStore
 
 __all__ = ["CITY", "STORES", "AuditCheck", "Backup", "Dataset", "GeoPackageStore", "ImportRecord",
            "PostGISStore", "RecordChange", "Store", "StoreConflictError", "StoreError",
-           "kind_of", "last_import_time", "open_store", "recovery_message", "recovery_note",
-           "store_class"]
+           "holds_nothing_of_its_own", "kind_of", "last_import_time", "open_store",
+           "recovery_message", "recovery_note", "store_class"]
 
 # The registry of store implementations, chosen by the data setting's form: a file path ends
 # in .gpkg; a database is a postgresql:// (or postgres://) address.

@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.errors import TongxinError
 from core.i18n import t
+from layers import LAYERS
 
 
 class StoreError(TongxinError):
@@ -310,6 +311,31 @@ def recovery_message(recovered: dict[str, Any], lang: str | None = None) -> str:
     created = str(recovered.get("backup_created") or "").replace("T", " ")
     return t("store.recovered", lang, backup=recovered.get("from", ""), created=created,
              **params)
+
+
+def holds_nothing_of_its_own(store: Store) -> bool:
+    """Return whether a district's dataset holds no office's record: the untouched demo, or none.
+
+    The demo stays the demo while any layer still holds its rows (:meth:`Store.is_demo`);
+    here every layer must: one imported layer is an office's data, not to be set aside
+    unasked.
+
+    Parameters
+    ----------
+    store : Store
+        A district's store.
+
+    Returns
+    -------
+    bool
+        True for a fresh install's demo or a dataset whose layers are all empty.
+    """
+    meta = store.meta()
+    # A demo whose metadata does not list them has every layer still demo (as its stores read it).
+    still_demo = {name for name in meta.get("demo_layers", ",".join(LAYERS)).split(",") if name}
+    if store.is_demo() and still_demo >= set(LAYERS):
+        return True
+    return not any(len(store.read_keys(name)) for name in LAYERS)
 
 
 def last_import_time(store: Store) -> str:

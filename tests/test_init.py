@@ -21,7 +21,7 @@ from core.district import district_config
 from layers import LAYERS, divisions
 from layers.export import LAT_HEADER, LNG_HEADER
 from layers.template import write_template
-from storage import open_store
+from storage import ImportRecord, open_store
 from tests.conftest import ROOT
 from tongxin.layers_cli import main as layers_main
 
@@ -174,3 +174,15 @@ def _keep_rows(book: Path, locations: list[tuple[float, float]]) -> None:
         sheet.cell(row, lng_col, lng)
         sheet.cell(row, lat_col, lat)
     workbook.save(book)
+
+
+def test_a_demo_with_one_layer_of_the_offices_own_is_not_replaced_unasked(fresh_install,
+                                                                          capsys):
+    store = open_store()  # the demo's copy, as a fresh install opens it
+    units = store.read("units").head(2)
+    store.replace("units", units, ImportRecord("units", "台账.xlsx", "ab" * 32, 2, "keeper"))
+    store.close()
+    before = _state(fresh_install)
+    assert layers_main(["init", "110101"]) == 1
+    assert "--yes" in capsys.readouterr().err
+    assert _state(fresh_install) == before
