@@ -23,8 +23,7 @@ def _preview(plan: DistrictPlan, lang: str) -> None:
     cells[2].metric(t("setup.townships", lang), plan.townships)
     cells[3].metric(t("setup.villages", lang), plan.villages)
     st.caption(t("setup.what_happens", lang, name=division.name))
-    Map.for_district(plan.boundary, "none", lang).finish(tools=False).show(key="setup_map",
-                                                                           height=360)
+    Map.for_district(plan.boundary, "none", lang).finish(tools=False).show(key="setup_map")
 
 
 def render() -> None:
