@@ -21,7 +21,7 @@ from core.district import district_config
 from layers import LAYERS, divisions
 from layers.export import LAT_HEADER, LNG_HEADER
 from layers.template import write_template
-from storage import ImportRecord, open_store
+from storage import CITY, ImportRecord, open_store
 from tests.conftest import ROOT
 from tongxin.layers_cli import main as layers_main
 
@@ -186,3 +186,31 @@ def test_a_demo_with_one_layer_of_the_offices_own_is_not_replaced_unasked(fresh_
     assert layers_main(["init", "110101"]) == 1
     assert "--yes" in capsys.readouterr().err
     assert _state(fresh_install) == before
+
+
+def test_on_postgis_init_adds_the_district_beside_the_others(fresh_install, pg, monkeypatch,
+                                                            capsys):
+    # A city's database: each district set up from its code joins those already there, kept
+    # apart by row-level security (tests/test_postgis_districts.py).
+    monkeypatch.setenv("TONGXIN_DATA", pg.new_database())
+    assert layers_main(["init", "620102"]) == 0
+    assert layers_main(["init", "620104"]) == 0
+    store = open_store()
+    try:
+        city = store.scoped(CITY)
+        assert [d["adcode"] for d in city.districts()] == ["620102", "620103", "620104"]
+        names = {d["adcode"]: d["name"] for d in city.districts()}
+        assert (names["620102"], names["620104"]) == ("城关区", "西固区")
+        added = store.scoped("620104")
+        assert all(added.read(name).empty for name in LAYERS)
+        assert added.audit()[-1]["action"] == "init" and added.verify_audit().ok
+        assert store.scoped("620103").is_demo()  # the first start's demo, untouched
+    finally:
+        store.close()
+    # A district of a shared database is not replaced whole, not even the demo's: the others'
+    # rows and every log stay as they are, and the message says how to change it instead.
+    capsys.readouterr()
+    version = store.scoped("620103").version()
+    assert layers_main(["init", "620103"]) == 1
+    assert "620102, 620104" in capsys.readouterr().err
+    assert store.scoped("620103").version() == version
