@@ -114,3 +114,28 @@ def test_the_city_store_the_page_reads_writes_nothing(city_env):
     assert set(units["code"]) and len(units) == 2 * len(home.read("units"))
     assert isinstance(city.versions()["units"], str)
     assert pd.Series([d["adcode"] for d in city.districts()]).tolist() == [OTHER, HOME]
+
+
+def test_a_city_sessions_district_travels_in_the_address(city_env):
+    at = opened_page(query={"district": OTHER})
+    assert not at.exception
+    chosen = [s for s in at.sidebar.selectbox if s.label == "区县"]
+    assert chosen and chosen[0].value == OTHER
+    assert OTHER in str(at.query_params["district"])
+    city = opened_page("views/city.py").dataframe[0].value.set_index("区县")
+    activities = int(_metrics(at)["本期“十进”活动"].replace(",", ""))
+    assert activities == city.loc["城关区", "十进活动（次）"]
+    # An unknown district in the address is said in words, not a traceback.
+    at = opened_page(query={"district": "999999"})
+    assert not at.exception and any("999999" in e.value for e in at.error)
+
+
+def test_a_district_account_ignores_the_address(city_env):
+    _, other = city_env
+    accounts = AccountStore.from_settings(audit=other.record)
+    accounts.add("cgq", "viewer", PASSWORD, "tester", must_change=False, district=OTHER)
+    at = opened_page(query={"district": HOME})
+    at.text_input(key="login_user").set_value("cgq")
+    at.text_input(key="login_pass").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and at.session_state["tongxin_district"] == OTHER

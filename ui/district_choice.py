@@ -15,6 +15,9 @@ from core.i18n import t
 from storage import StoreError
 from ui import data, filters
 
+# The URL's query parameter naming a city session's district (``?district=620102``).
+PARAM = "district"
+
 
 def apply(user: Account | None, lang: str) -> None:
     """Set the session's district from ``user``; stop with a message if the data lacks it.
@@ -28,6 +31,10 @@ def apply(user: Account | None, lang: str) -> None:
     """
     if user is not None and user.district:
         st.session_state[data.DISTRICT_KEY] = user.district
+    elif st.query_params.get(PARAM):
+        # A city session's district travels in the URL, as the filters do: a bookmark or a
+        # link opens that district's page. A district's account ignores it.
+        _follow(str(st.query_params[PARAM]))
     try:
         data.store()
     except StoreError as exc:
@@ -35,6 +42,14 @@ def apply(user: Account | None, lang: str) -> None:
         # yet): said to the user, who can do nothing here but tell an administrator.
         st.error(exc.message(lang))
         st.stop()
+
+
+def _follow(adcode: str) -> None:
+    if adcode != st.session_state.get(data.DISTRICT_KEY):
+        if st.session_state.get(data.DISTRICT_KEY):
+            # Another district than the session's: the townships chosen were the other's.
+            st.session_state.pop(filters.TOWNS, None)
+        st.session_state[data.DISTRICT_KEY] = adcode
 
 
 def city_wide(user: Account | None) -> bool:
@@ -76,10 +91,13 @@ def render(user: Account | None, lang: str) -> None:
     if chosen and chosen != current:
         open_district(chosen)
         st.rerun()
+    if st.query_params.get(PARAM) != current:
+        st.query_params[PARAM] = current  # the address names the district shown
 
 
 def open_district(adcode: str) -> None:
     """Make ``adcode`` the session's district (the pages show it from the next run)."""
     st.session_state[data.DISTRICT_KEY] = adcode
+    st.query_params[PARAM] = adcode
     # The townships chosen were the previous district's: the filter starts again.
     st.session_state.pop(filters.TOWNS, None)

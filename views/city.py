@@ -81,7 +81,7 @@ def _open(table: pd.DataFrame, lang: str) -> None:
                             format_func=lambda code: f"{names[code]} {code}")
     if right.button(t("city.open_button", lang), type="primary") and chosen:
         district_choice.open_district(chosen)
-        st.switch_page("views/overview.py")
+        st.switch_page("views/overview.py", query_params={district_choice.PARAM: chosen})
 
 
 def render() -> None:
