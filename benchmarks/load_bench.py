@@ -48,14 +48,18 @@ from urllib.parse import parse_qsl, urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synthetic import write_synthetic
-from storage import Store, open_store
+from core import settings
+from layers import divisions
+from storage import PostGISStore, Store, open_store
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.districts import as_district
 from tests.pg import pg_server
 
 # url path (with its query), whether it draws a map.
 PAGES = [("", True), ("workstations", True), ("activities", True), ("units", True),
          ("sites", True), ("scorecard", True), ("data", False),
          ("briefing?interval=3600", False)]
+CITY_PAGE = ("city", False)  # the city page, when the database holds several districts
 BRIEFING_SECONDS = "3600"  # TONGXIN_BRIEFING_SECONDS for the server: browser tabs click there
 # The map element's st.components.v2 component (ui/map_component.py): a bidi_component delta.
 MAP_COMPONENT = "tongxin_map"
@@ -103,6 +107,20 @@ class _Run:
     visits: list[Visit] = field(default_factory=list)
     cut: list[Visit] = field(default_factory=list)  # in flight when the drive was stopped
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
+    # A city's database: the districts the sessions are spread over (session n on district
+    # n), each session's pages then that district's, and the city page among them.
+    districts: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> list[tuple[str, bool]]:
+        """Return the pages the sessions go round."""
+        return [*PAGES, CITY_PAGE] if len(self.districts) > 1 else PAGES
+
+    def start_query(self, number: int) -> str:
+        """Return session ``number``'s first query: its district's, in a city's database."""
+        if not self.districts:
+            return ""
+        return urlencode({"district": self.districts[number % len(self.districts)]})
 
 
 def rss_mb(pid: int) -> dict[str, float]:
@@ -207,12 +225,12 @@ async def _wire_session(url: str, number: int, run: _Run, timeout_s: float,
 
     await asyncio.sleep(number * ramp)
     first = index = number  # each session starts on a different page
-    carried = ""
+    carried = run.start_query(number)  # the server keeps a city session's district in it
     stream = url.replace("http://", "ws://", 1) + "/_stcore/stream"
     async with connect(stream, subprotocols=["streamlit"], max_size=None, proxy=None,
                        open_timeout=timeout_s) as ws:
         while time.monotonic() < run.deadline and (limit is None or index - first < limit):
-            path, has_map = PAGES[index % len(PAGES)]
+            path, has_map = run.pages[index % len(run.pages)]
             index += 1
             name, query = _query_for(path, carried)
             start = time.monotonic()
@@ -236,13 +254,14 @@ async def _wire_session(url: str, number: int, run: _Run, timeout_s: float,
 # -- browser tabs ---------------------------------------------------------------------------
 
 async def _browser_visit(page, url: str, path: str, has_map: bool, full: bool,
-                         timeout_ms: int) -> str | None:
+                         timeout_ms: int, query: str = "") -> str | None:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     try:
         if full:
-            await page.goto(f"{url}/{path}", wait_until="domcontentloaded", timeout=timeout_ms)
+            joined = f"{path}{'&' if '?' in path else '?'}{query}" if query else path
+            await page.goto(f"{url}/{joined}", wait_until="domcontentloaded", timeout=timeout_ms)
         else:
             # A click on the page's link in the sidebar, as a user does. Dispatched from the
             # page, since the briefing screen hides the sidebar (its links stay in place).
@@ -274,13 +293,13 @@ async def _browser_session(context, url: str, number: int, run: _Run, timeout_s:
     first = index = number
     try:
         while time.monotonic() < run.deadline and (limit is None or index - first < limit):
-            path, has_map = PAGES[index % len(PAGES)]
+            path, has_map = run.pages[index % len(run.pages)]
             full = index == first  # a tab opens its first page; then it clicks
             index += 1
             start = time.monotonic()
             try:
                 error = await _browser_visit(page, url, path, has_map, full,
-                                             int(timeout_s * 1000))
+                                             int(timeout_s * 1000), run.start_query(number))
             except asyncio.CancelledError:
                 run.cut.append(Visit("browser", number, "/" + path, start - run.began,
                                      time.monotonic() - start, "cut at the end of the run"))
@@ -299,7 +318,8 @@ async def _browser_session(context, url: str, number: int, run: _Run, timeout_s:
 
 async def _drive(urls: list[str], sessions: int, browsers: int, duration: float,
                  timeout_s: float, pids: list[int] | None, limit: int | None = None,
-                 ramp: float = 0.0, grace: float | None = None) -> _Run:
+                 ramp: float = 0.0, grace: float | None = None,
+                 districts: tuple[str, ...] = ()) -> _Run:
     """Run the sessions at once; none starts a visit after ``duration`` s, and visits still
     running ``grace`` s after that are stopped (recorded in ``cut``, not as errors).
 
@@ -318,7 +338,7 @@ async def _drive(urls: list[str], sessions: int, browsers: int, duration: float,
             # browser would; each tab is still its own Streamlit session.
             context = await browser.new_context(viewport=VIEWPORT)
         began = time.monotonic()
-        run = _Run(began, began + duration)
+        run = _Run(began, began + duration, districts=districts)
         done = asyncio.Event()
 
         async def sample() -> None:
@@ -350,7 +370,7 @@ async def _drive(urls: list[str], sessions: int, browsers: int, duration: float,
 def run_load(urls: list[str], pids: list[int], sessions: int = 20, browsers: int = 2,
              duration: float = 90.0, idle: float = 60.0, timeout_s: float = 90.0,
              ramp: float = 0.25, grace: float = 20.0, until: float | None = None,
-             db_name: str | None = None) -> dict:
+             db_name: str | None = None, districts: tuple[str, ...] = ()) -> dict:
     """Warm the servers, load them with concurrent sessions, let them idle; measure.
 
     Parameters
@@ -379,6 +399,9 @@ def run_load(urls: list[str], pids: list[int], sessions: int = 20, browsers: int
     db_name : str, optional
         The PostgreSQL database the processes use, when they use one: the CPU time of its
         server processes is measured too.
+    districts : tuple of str, optional
+        The districts of a city's database: session n shows district n's pages (by the
+        address's ``?district=``), and the city page is among the pages.
 
     Returns
     -------
@@ -398,7 +421,7 @@ def run_load(urls: list[str], pids: list[int], sessions: int = 20, browsers: int
     # imports are then filled, so what the load adds on top of warm servers is what is measured.
     clock = time.monotonic()
     warm = asyncio.run(_drive(urls, len(urls), 0, float("inf"), timeout_s, None,
-                              limit=len(PAGES)))
+                              limit=len(PAGES) + 1, districts=districts))
     result["warmup_s"] = round(time.monotonic() - clock, 1)
     memory["warm"] = rss()
 
@@ -410,7 +433,7 @@ def run_load(urls: list[str], pids: list[int], sessions: int = 20, browsers: int
     result["duration_s"], result["grace_s"] = round(duration, 1), round(grace, 1)
     cpu_before, db_before = sum(cpu_s(pid) for pid in pids), database_cpu_s(db_name)
     run = asyncio.run(_drive(urls, sessions, browsers, duration, timeout_s, pids, ramp=ramp,
-                             grace=grace))
+                             grace=grace, districts=districts))
     result["load_wall_s"] = round(time.monotonic() - clock, 1)
     result["server_cpu_s"] = round(sum(cpu_s(pid) for pid in pids) - cpu_before, 1)
     result["database_cpu_s"] = round(database_cpu_s(db_name) - db_before, 1)
@@ -447,7 +470,7 @@ def run_load(urls: list[str], pids: list[int], sessions: int = 20, browsers: int
             "seconds": _stats([v.seconds for v in mine if v.error is None]),
             "per_page": {"/" + path: _stats([v.seconds for v in mine if v.error is None and
                                              v.path == "/" + path])
-                         for path, _ in PAGES}}
+                         for path, _ in run.pages}}
     return result
 
 
@@ -480,7 +503,7 @@ def markdown(result: dict) -> str:
     wire, tabs = result["wire"], result["browser"]
     lines = [
         f"{result.get('processes', 1)} process(es), {result.get('store', 'gpkg')}, "
-        f"x{result.get('scale', 1)}: "
+        f"x{result.get('scale', 1)}, {result.get('districts', 1)} district(s): "
         f"{result['sessions']} wire sessions and {result['browsers']} browser tabs at once, "
         f"starting visits for {result['duration_s']:.0f} s: {result['visits']} page visits "
         f"(wire {wire['visits']}, {wire['per_session']['min']}-{wire['per_session']['max']} "
@@ -495,7 +518,9 @@ def markdown(result: dict) -> str:
     def cell(value):
         return "-" if value is None else f"{value:.2f}"
 
-    for path, _ in PAGES:
+    for path, _ in [*PAGES, CITY_PAGE]:
+        if "/" + path not in wire["per_page"]:
+            continue  # the city page, with one district
         w, b = wire["per_page"]["/" + path], tabs["per_page"]["/" + path]
         lines.append(f"| /{path} | {w['n']} | {cell(w['median'])} | {cell(w['p95'])} | "
                      f"{b['n']} | {cell(b['median'])} |")
@@ -537,6 +562,10 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=1,
                         help="the demo (1), or a synthetic district of that many demos "
                              "(benchmarks/synthetic.py; 10 is a city)")
+    parser.add_argument("--districts", type=int, default=1,
+                        help="with --store postgis: that many districts in the database (the "
+                             "demo's data under other districts' codes), sessions spread over "
+                             "them, and the city page among the pages")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     os.environ["TONGXIN_BRIEFING_SECONDS"] = BRIEFING_SECONDS  # the servers inherit it
@@ -547,19 +576,20 @@ def main() -> int:
                                                              args.scale))
         data: Path | str = Path(tmp) / "tongxin.gpkg"
         db_name = None
+        codes: tuple[str, ...] = ()
         if args.store == "postgis":
             data = stack.enter_context(pg_server()).new_database()
             db_name = data.rsplit("/", 1)[1]
             # Made once here, not by the servers racing at their first page.
-            open_store_at(data).close()
+            codes = add_districts(data, args.districts)
         else:
             open_store_at(str(data)).close()
         servers = [stack.enter_context(streamlit_server(data, with_pid=True))
                    for _ in range(args.processes)]
         result = run_load([url for url, _ in servers], [pid for _, pid in servers],
                           args.sessions, args.browsers, args.duration, args.idle, args.timeout,
-                          args.ramp, db_name=db_name)
-    result.update(store=args.store, scale=args.scale)
+                          args.ramp, db_name=db_name, districts=codes)
+    result.update(store=args.store, scale=args.scale, districts=len(codes) or 1)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(markdown(result))
@@ -567,6 +597,30 @@ def main() -> int:
         print(f"error: {error['client']} session {error['session']} {error['path']}: "
               f"{error['error']}")
     return 0 if result["error_count"] == 0 else 1
+
+
+def add_districts(dsn: str, count: int) -> tuple[str, ...]:
+    """Make the database at ``dsn`` (from the demo) and add ``count - 1`` more districts.
+
+    Each added district holds the demo's data under a Gansu district's code and name (a city
+    of ``count`` districts of the demo's size). Returns every district's code, the demo's
+    first; () for one district.
+    """
+    store = open_store_at(dsn)
+    try:
+        if count <= 1:
+            return ()
+        home = store.dump()
+        own = store.district_code()
+        gansu = [d for d in divisions.districts_of("620000") if d.adcode != own]
+        for division in gansu[:count - 1]:
+            added, _ = PostGISStore.create(
+                dsn, as_district(home, division.adcode, division.name), settings.path("demo"),
+                entry={"action": "migrate", "user": "bench"})
+            added.close()
+        return (own, *[d.adcode for d in gansu[:count - 1]])
+    finally:
+        store.close()
 
 
 def open_store_at(data: str | Path) -> Store:
