@@ -6,6 +6,7 @@ The overview page shows them as metrics and the briefing report as its first tab
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,7 +27,8 @@ class Kpi:
     key : str
         Its name (``"activities"``): the pages label it ``overview.<key>``.
     value : float
-        The figure now (a count, a rate 0-1 or an area in km²).
+        The figure now (a count, a rate 0-1 or an area in km²); NaN for a rate over nothing
+        (no communities, no minority residents recorded yet).
     previous : float or None
         The figure in the previous period, where it changes with the period (activities,
         engaged units); ``None`` for figures of the data as it stands (counts of places,
@@ -49,7 +51,9 @@ class Kpi:
         return None if self.previous is None else self.value - self.previous
 
     def text(self) -> str:
-        """Return the value as the pages write it (``12``, ``85.3%``, ``312.45``)."""
+        """Return the value as the pages write it (``12``, ``85.3%``, ``312.45``; ``—``: none)."""
+        if math.isnan(self.value):
+            return "—"
         if self.kind == "rate":
             return f"{self.value:.1%}"
         if self.kind == "area":
@@ -63,6 +67,12 @@ def _engaged(status: pd.DataFrame) -> int:
 
 def _gaps(status: pd.DataFrame) -> int:
     return int((status["status"] != "ok").sum())
+
+
+def _rate_over(totals: dict, part: str, whole: str) -> float:
+    # The coverage counts a township with nothing to cover as covered (it is not marked down);
+    # a district with nothing recorded yet has no rate to show, not 100 %.
+    return float(totals[part]) if totals[whole] else math.nan
 
 
 def headline_kpis(coverage: Coverage, activity: ActivitySummary, before: ActivitySummary,
@@ -87,8 +97,9 @@ def headline_kpis(coverage: Coverage, activity: ActivitySummary, before: Activit
     -------
     list of Kpi
         Townships, communities, venues, townships with a station, area; community and
-        minority-resident coverage; activities, engaged units and units with gaps (these
-        three with their previous value).
+        minority-resident coverage (NaN while there is nothing to cover: no communities, no
+        minority residents); activities, engaged units and units with gaps (these three with
+        their previous value).
     """
     totals = coverage.totals
     return [
@@ -97,8 +108,10 @@ def headline_kpis(coverage: Coverage, activity: ActivitySummary, before: Activit
         Kpi("sites", totals["venues"]),
         Kpi("stations", totals["townships_with_station"]),
         Kpi("area", area_km2, kind="area"),
-        Kpi("community_rate", totals["community_rate"], kind="rate"),
-        Kpi("minority_rate", totals["minority_rate"], kind="rate"),
+        Kpi("community_rate", _rate_over(totals, "community_rate", "communities"),
+            kind="rate"),
+        Kpi("minority_rate", _rate_over(totals, "minority_rate", "minority_population"),
+            kind="rate"),
         Kpi("activities", activity.total, before.total),
         Kpi("units_engaged", _engaged(units), _engaged(units_before)),
         Kpi("units_gap", _gaps(units), _gaps(units_before), lower_is_better=True),

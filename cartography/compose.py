@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.activity import ActivitySummary, Period
 from analysis.coverage import Coverage, station_radii
+from analysis.township_list import with_polygons
 from cartography.style import BAD, GOOD, NEUTRAL, PALETTE
 from core.district import district_config
 from core.i18n import t
@@ -119,7 +120,8 @@ def activity_map(canvas: C, lang: str, summary: ActivitySummary, points: gpd.Geo
     points : geopandas.GeoDataFrame
         The activities it counts (:func:`activity_points`); rows without a place are skipped.
     townships : geopandas.GeoDataFrame
-        Township polygons as drawn.
+        Township polygons as drawn; rows without one are skipped, and without any there is
+        no choropleth (nor its legend).
     selected : sequence of str
         Township codes outlined (the filter).
 
@@ -128,16 +130,18 @@ def activity_map(canvas: C, lang: str, summary: ActivitySummary, points: gpd.Geo
     Map or Sketch
         ``canvas``.
     """
-    stats = summary.townships[["activities", "per_10k_residents", "categories_reached"]]
-    shown = townships.merge(stats, left_on="code", right_index=True, how="left")
-    canvas.add_townships(
-        shown, {"name": t("activities.col.township", lang),
-                "activities": t("activities.col.activities", lang),
-                "per_10k_residents": t("activities.col.per_10k", lang),
-                "categories_reached": t("activities.col.categories_reached", lang)},
-        values=summary.townships["per_10k_residents"], selected=selected,
-        legend_title=t("activities.legend.intensity", lang),
-        name=t("activities.layer.intensity", lang))
+    townships = with_polygons(townships)
+    if len(townships):
+        stats = summary.townships[["activities", "per_10k_residents", "categories_reached"]]
+        shown = townships.merge(stats, left_on="code", right_index=True, how="left")
+        canvas.add_townships(
+            shown, {"name": t("activities.col.township", lang),
+                    "activities": t("activities.col.activities", lang),
+                    "per_10k_residents": t("activities.col.per_10k", lang),
+                    "categories_reached": t("activities.col.categories_reached", lang)},
+            values=summary.townships["per_10k_residents"], selected=selected,
+            legend_title=t("activities.legend.intensity", lang),
+            name=t("activities.layer.intensity", lang))
     placed = points[points.geometry.notna() & ~points.geometry.is_empty]
     if len(placed):
         canvas.add_heat(placed, t("activities.layer.heat", lang))
@@ -181,7 +185,8 @@ def coverage_map(canvas: C, lang: str, coverage: Coverage, townships: gpd.GeoDat
     coverage : Coverage
         :func:`analysis.coverage.station_coverage` of these layers.
     townships : geopandas.GeoDataFrame
-        Township polygons as drawn.
+        Township polygons as drawn; rows without one are skipped, and without any there is
+        no choropleth (nor its legend).
     stations, communities : geopandas.GeoDataFrame
         The layers.
     selected : sequence of str
@@ -194,17 +199,16 @@ def coverage_map(canvas: C, lang: str, coverage: Coverage, townships: gpd.GeoDat
     Map or Sketch
         ``canvas``.
     """
-    names = dict(zip(townships["code"].astype(str), townships["name"].astype(str), strict=True))
-    rates = coverage.townships["minority_rate"] * PERCENT
-    suffix = t("map.demo_suffix", lang) if demo else ""
-    canvas.add_townships(
-        townships.assign(rate=townships["code"].astype(str).map(rates).round(1)),
-        {"name": t("map.name", lang), "kind": t("map.kind", lang),
-         "minority_population": t("map.minority_population", lang) + suffix,
-         "rate": t("workstations.legend_choropleth", lang)}, values=rates,
-        legend_title=t("workstations.legend_choropleth", lang),
-        name=t("workstations.layer_choropleth", lang), selected=selected)
-    colours, radii = kind_colours(), station_radii(stations, townships)
+    # Names and urban flags from the coverage's own township rows: they are there (from the
+    # district's township list) even before the polygons are, and the circles drawn are then
+    # the radii the coverage was computed with.
+    towns = coverage.townships
+    names = dict(zip(towns.index.astype(str), towns["name"].astype(str), strict=True))
+    rates = towns["minority_rate"] * PERCENT
+    _choropleth(canvas, lang, with_polygons(townships), rates, selected, demo)
+    colours = kind_colours()
+    radii = station_radii(stations, pd.DataFrame({"code": towns.index.astype(str),
+                                                  "urban": towns["urban"].to_numpy()}))
     for kind, colour in colours.items():
         chosen = (stations["kind"] == kind).to_numpy()
         if chosen.any():
@@ -215,16 +219,32 @@ def coverage_map(canvas: C, lang: str, coverage: Coverage, townships: gpd.GeoDat
                                      color=colour,
                                      show=kind == district_config().township_station_kind)
     _communities(canvas, lang, coverage, communities, names, covered=True)
-    shown = stations.assign(township=stations["township_code"].astype(str).map(names),
-                            radius_m=radii.round().astype(int))
-    canvas.add_points(shown, t("workstations.layer_stations", lang),
-                      station_labels(lang, "name", "kind"),
-                      station_labels(lang, "name", "kind", "township", "address", "staff",
-                                     "contact", "phone", "radius_m"),
-                      color_by="kind", colors=colours, radius=STATION_RADIUS,
-                      legend_title=t("workstations.legend_stations", lang))
+    if len(stations):  # none yet (a district just set up): no empty layer, no empty legend
+        shown = stations.assign(township=stations["township_code"].astype(str).map(names),
+                                radius_m=radii.round().astype(int))
+        canvas.add_points(shown, t("workstations.layer_stations", lang),
+                          station_labels(lang, "name", "kind"),
+                          station_labels(lang, "name", "kind", "township", "address", "staff",
+                                         "contact", "phone", "radius_m"),
+                          color_by="kind", colors=colours, radius=STATION_RADIUS,
+                          legend_title=t("workstations.legend_stations", lang))
     _communities(canvas, lang, coverage, communities, names, covered=False)
     return canvas
+
+
+def _choropleth(canvas: Canvas, lang: str, townships: gpd.GeoDataFrame, rates: pd.Series,
+                selected: Sequence[str], demo: bool) -> None:
+    """Draw the townships coloured by minority coverage (nothing without polygons)."""
+    if townships.empty:
+        return
+    suffix = t("map.demo_suffix", lang) if demo else ""
+    canvas.add_townships(
+        townships.assign(rate=townships["code"].astype(str).map(rates).round(1)),
+        {"name": t("map.name", lang), "kind": t("map.kind", lang),
+         "minority_population": t("map.minority_population", lang) + suffix,
+         "rate": t("workstations.legend_choropleth", lang)}, values=rates,
+        legend_title=t("workstations.legend_choropleth", lang),
+        name=t("workstations.layer_choropleth", lang), selected=selected)
 
 
 def _communities(canvas: Canvas, lang: str, coverage: Coverage, communities: gpd.GeoDataFrame,
@@ -235,16 +255,20 @@ def _communities(canvas: Canvas, lang: str, coverage: Coverage, communities: gpd
         covered=table["covered"].to_numpy(), nearest=table["nearest_station_name"].to_numpy(),
         distance=table["nearest_distance_m"].round().astype("Int64").to_numpy())
     # Covered and uncovered are two layers: the gaps drawn larger and on top of the stations,
-    # and either can be switched off. One legend explains both.
-    canvas.add_points(shown[shown["covered"] == covered],
-                      t(f"workstations.layer_{'covered' if covered else 'uncovered'}", lang),
-                      station_labels(lang, "name", "township", "minority_population", "covered"),
-                      station_labels(lang, "name", "township", "kind", "key_community",
-                                     "population", "minority_population", "covered", "nearest",
-                                     "distance"),
-                      color=GOOD if covered else BAD,
-                      radius=COMMUNITY_RADIUS if covered else UNCOVERED_RADIUS)
-    if not covered:
+    # and either can be switched off (a layer with nothing in it is left out). One legend
+    # explains both, when there are communities at all.
+    chosen = shown[shown["covered"] == covered]
+    if len(chosen):
+        canvas.add_points(chosen,
+                          t(f"workstations.layer_{'covered' if covered else 'uncovered'}", lang),
+                          station_labels(lang, "name", "township", "minority_population",
+                                         "covered"),
+                          station_labels(lang, "name", "township", "kind", "key_community",
+                                         "population", "minority_population", "covered",
+                                         "nearest", "distance"),
+                          color=GOOD if covered else BAD,
+                          radius=COMMUNITY_RADIUS if covered else UNCOVERED_RADIUS)
+    if not covered and len(shown):
         canvas.add_legend(t("workstations.legend_communities", lang),
                           [(t("workstations.covered", lang), GOOD),
                            (t("workstations.uncovered", lang), BAD)], shape="circle")

@@ -40,10 +40,14 @@ def _overall(figures: Figures, lang: str) -> list[Block]:
 
 
 def _coverage(figures: Figures, lang: str, district: str) -> list[Block]:
-    return [Heading(t("report_text.section.coverage", lang)),
-            *[Paragraph(s) for s in summary.coverage(figures, lang)],
-            Figure(maps.coverage_picture(figures, lang),
-                   t("report_text.figure.coverage", lang, district=district))]
+    blocks: list[Block] = [Heading(t("report_text.section.coverage", lang)),
+                           *[Paragraph(s) for s in summary.coverage(figures, lang)],
+                           Figure(maps.coverage_picture(figures, lang),
+                                  t("report_text.figure.coverage", lang, district=district))]
+    if not figures.township_polygons:
+        # Said once, under the first map: neither map can show the townships.
+        blocks.append(Paragraph(t("page_missing.report_note", lang), note=True))
+    return blocks
 
 
 def _activity(figures: Figures, lang: str, district: str) -> list[Block]:

@@ -26,6 +26,7 @@ from analysis.scorecard import (
     supervision_list,
     supervision_period,
 )
+from analysis.township_list import analysed_townships, has_polygons
 from analysis.units import unit_gaps, unit_status
 from analysis.visits import overdue_follow_ups
 from storage import Store, last_import_time
@@ -79,7 +80,7 @@ class Figures:
     request : Request
         What was asked.
     frames : dict of str to GeoDataFrame
-        The layers read (EPSG:4326), and ``"district"``: the boundary.
+        The layers read (EPSG:4326), as stored, and ``"district"``: the boundary.
     kpis : list of Kpi
         The overview's headline figures (:func:`analysis.kpis.headline_kpis`).
     coverage : Coverage
@@ -102,7 +103,9 @@ class Figures:
     rubric_error : str
         Why there is no scorecard (the rubric's problems), or "".
     township_names : dict of str to str
-        Code to name.
+        Code to name: the townships layer's, or the district's shipped township list's while
+        that layer is empty (as the analyses then count, see
+        :func:`analysis.township_list.analysed_townships`).
     is_demo : bool
         Whether the data is the made-up demo.
     data_time : str
@@ -126,6 +129,11 @@ class Figures:
     is_demo: bool = False
     data_time: str = ""
 
+    @property
+    def township_polygons(self) -> bool:
+        """Whether the townships layer has polygons (the maps then draw the townships)."""
+        return has_polygons(self.frames["townships"])
+
 
 def compute(store: Store, request: Request, rubric: Rubric | None = None) -> Figures:
     """Return the report's figures for ``request`` from ``store``.
@@ -147,7 +155,8 @@ def compute(store: Store, request: Request, rubric: Rubric | None = None) -> Fig
     """
     frames = {name: store.read(name) for name in LAYERS}
     frames["district"] = store.read_district()
-    towns = frames["townships"]
+    # The rows every analysis runs over: the district's township list until polygons exist.
+    towns = analysed_townships(frames["townships"], store.district_code())
     period, as_of = request.period, request.as_of
     coverage = station_coverage(frames["workstations"], frames["communities"], towns,
                                 frames["religious_sites"])

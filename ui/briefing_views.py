@@ -11,6 +11,8 @@ import streamlit as st
 
 from analysis.activity import Period
 from analysis.scorecard import load_rubric, scorecard
+from analysis.township_list import has_polygons
+from core.district import district_config
 from core.i18n import t
 from storage import last_import_time
 from ui import chart_component, data
@@ -23,6 +25,8 @@ VISUAL_PX_1080 = 780
 EMPTY_CELL = "#7a2e14"
 TOP_ROWS = 8  # rows of a list readable at this size
 NAME_CHARS = 14  # longer names are cut with an ellipsis to keep one line per row
+STATION_COLOUR = ACCENT  # the stations stand out on the dark map when no township is coloured
+STATION_PX = 9  # at 1080p; "?screen=4k" doubles it
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,22 @@ def coverage_view(screen: Screen) -> None:
                 f'{totals["townships_with_station"]}/{totals["townships"]}',
                 totals["townships_with_station"] < totals["townships"]),
                (t("overview.communities", lang), str(totals["communities"]), False),
-               (t("overview.community_rate", lang), f'{totals["community_rate"]:.1%}', False),
+               (t("overview.community_rate", lang),
+                _share(totals, "community_rate", "communities"), False),
                (t("overview.sites", lang), str(totals["venues"]), False),
-               (t("overview.minority_rate", lang), f'{totals["minority_rate"]:.1%}', False)])
+               (t("overview.minority_rate", lang),
+                _share(totals, "minority_rate", "minority_population"), False)])
+        if data.townships_missing():
+            # Said once, in the screen's own type: the map beside it has no township to show.
+            st.html(f'<div class="tx-list" style="color:{MUTED}">'
+                    f'{html_plain(t("page_missing.townships_short", lang))}</div>')
     with right:
         coverage_map(screen).show(key="briefing_map", height=screen.visual_px)
+
+
+def _share(totals: dict, rate: str, whole: str) -> str:
+    # Nothing recorded to cover yet (a district just set up): a dash, not 100 %.
+    return f"{totals[rate]:.1%}" if totals[whole] else "—"
 
 
 def coverage_map(screen: Screen) -> Map:
@@ -103,13 +118,23 @@ def coverage_map(screen: Screen) -> Map:
         f".leaflet-container{{background:{BACKGROUND};}}"
         ".leaflet-control-zoom,.leaflet-control-layers,.leaflet-control-attribution"
         "{display:none;} .tongxin-legend{font-size:" + str(int(24 * screen.scale)) +
-        "px !important;line-height:1.6 !important;max-width:none !important;}"
+        "px !important;line-height:1.6 !important;max-width:none !important;"
+        # The screen's light text would vanish on the legend's white: a panel of the screen's.
+        f"background:{PANEL} !important;color:{TEXT} !important;}}"
         ".tongxin-legend span{width:1em !important;height:1em !important;}"
         ".leaflet-control-scale-line{font-size:" + str(int(20 * screen.scale)) + "px;}")
     towns = data.map_layer("townships")
-    rates = cov.townships["minority_rate"] * 100
-    fmap.add_townships(towns, {"name": t("map.name", lang)}, values=rates,
-                       legend_title=t("briefing.legend_rate", lang))
+    if has_polygons(towns):
+        rates = cov.townships["minority_rate"] * 100
+        fmap.add_townships(towns, {"name": t("map.name", lang)}, values=rates,
+                           legend_title=t("briefing.legend_rate", lang))
+    else:
+        # No township to colour yet: the district's own stations show where the work is.
+        stations = data.layer("workstations")
+        own = stations[stations["kind"] == district_config().township_station_kind]
+        fmap.add_points(own, t("overview.stations", lang), {"name": t("map.name", lang)},
+                        color=STATION_COLOUR, radius=STATION_PX * screen.scale,
+                        legend_title=t("overview.stations", lang) if len(own) else None)
     return fmap.finish(tools=False)
 
 

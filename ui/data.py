@@ -21,6 +21,7 @@ from analysis.districts import DistrictFigures
 from analysis.metric import to_metric
 from analysis.scorecard import ScoreInputs, load_rubric, scorecard, supervision_list
 from analysis.siting import SitingProposal, propose_stations
+from analysis.township_list import TOWNSHIPS, analysed_townships, has_polygons
 from analysis.units import unit_status
 from analysis.visits import overdue_follow_ups
 from core import settings
@@ -33,7 +34,7 @@ from ui.maps import DISTRICT_STYLE
 
 DISTRICT = "district"
 # The district's outline is written with the townships (and is their union when absent).
-_OUTLINE = "townships"
+_OUTLINE = TOWNSHIPS
 # The layers each cached analysis reads: its cache key is their versions.
 _COVERAGE = ("workstations", "communities", "townships", "religious_sites")
 _ACTIVITY = ("activities", "townships")
@@ -146,9 +147,23 @@ def _layer(scope: str, name: str, version: str) -> gpd.GeoDataFrame:
     return store(scope).read(name)
 
 
+@_shared(max_entries=16)
+def _analysed_townships(scope: str, name: str, version: str) -> gpd.GeoDataFrame:
+    # The rows every analysis runs over: the layer's, or before its polygons are imported the
+    # district's shipped township list (codes and names, no geometry).
+    return analysed_townships(_layer(scope, name, version), scope)
+
+
+# What an analysis reads in place of a stored layer: only the townships have a stand-in.
+_FOR_ANALYSIS: dict[str, Callable[[str, str, str], gpd.GeoDataFrame]] = {
+    TOWNSHIPS: _analysed_townships}
+
+
 def _layers(key: Key, *names: str) -> list[gpd.GeoDataFrame]:
+    """Return the layers ``key`` names as the analyses read them (townships never empty)."""
     versions = dict(key)
-    return [_layer(versions[_SCOPE], name, versions[name]) for name in names]
+    return [_FOR_ANALYSIS.get(name, _layer)(versions[_SCOPE], name, versions[name])
+            for name in names]
 
 
 @_shared(max_entries=16)
@@ -203,13 +218,53 @@ def layer(name: str, scope: str | None = None) -> gpd.GeoDataFrame:
 
 @_shared(max_entries=16)
 def _township_names(scope: str, version: str) -> dict[str, str]:
-    towns = _layer(scope, "townships", version)
+    towns = _analysed_townships(scope, TOWNSHIPS, version)
     return dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
 
 
 def township_names() -> dict[str, str]:
-    """Return ``{township code: name}`` of the working dataset, cached until it changes."""
-    return _township_names(district_code(), _version("townships"))
+    """Return ``{township code: name}`` of the working dataset, cached until it changes.
+
+    While the townships layer is empty, the names are the district's shipped
+    township list's (:func:`townships`).
+    """
+    return _township_names(district_code(), _version(TOWNSHIPS))
+
+
+def townships(scope: str | None = None) -> gpd.GeoDataFrame:
+    """Return the township rows the analyses run over, cached until the dataset changes.
+
+    Parameters
+    ----------
+    scope : str, optional
+        A district's code; the session's district when omitted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The townships layer; while it is empty, the district's shipped township list as its
+        rows (:func:`analysis.township_list.analysed_townships`: codes, names, kinds; no
+        population, no geometry).
+    """
+    code = scope or district_code()
+    return _analysed_townships(code, TOWNSHIPS, store(code).versions()[TOWNSHIPS])
+
+
+def townships_missing(scope: str | None = None) -> bool:
+    """Return whether the townships layer has no polygon yet (nothing imported into it).
+
+    Parameters
+    ----------
+    scope : str, optional
+        A district's code; the session's district when omitted.
+
+    Returns
+    -------
+    bool
+        True while the maps can draw no township and the township figures come from the
+        records' township codes alone.
+    """
+    return not has_polygons(layer(TOWNSHIPS, scope))
 
 
 @_shared(max_entries=8)
@@ -303,15 +358,16 @@ def _supervision(key: Key, start: str, end: str) -> pd.DataFrame:
     inputs = ScoreInputs(_coverage(_sub(key, _COVERAGE)),
                          _activity(_sub(key, _ACTIVITY), start, end, (), ()),
                          _unit_status(_sub(key, _UNITS), day),
-                         _layer(versions[_SCOPE], "townships", versions["townships"]),
+                         _analysed_townships(versions[_SCOPE], TOWNSHIPS,
+                                             versions[TOWNSHIPS]),
                          _follow_ups(_sub(key, _UNITS), day))
     return supervision_list(inputs, period.end)
 
 
 @_shared(max_entries=16)
 def _siting(key: Key, k: int, kind: str) -> SitingProposal:
-    communities, townships = _layers(key, "communities", "townships")
-    return propose_stations(_coverage(_sub(key, _COVERAGE)), communities, townships, k, kind)
+    communities, towns = _layers(key, "communities", TOWNSHIPS)
+    return propose_stations(_coverage(_sub(key, _COVERAGE)), communities, towns, k, kind)
 
 
 def _sub(key: Key, names: tuple[str, ...]) -> Key:
@@ -361,7 +417,7 @@ def follow_ups(as_of: pd.Timestamp, scope: str | None = None) -> pd.DataFrame:
 def score_inputs(period: Period, as_of: pd.Timestamp, scope: str | None = None) -> ScoreInputs:
     """Return the scorecard's inputs from the cached analyses for ``period``."""
     return ScoreInputs(coverage(scope), activity(period, scope=scope), units(as_of, scope),
-                       layer("townships", scope), follow_ups(as_of, scope))
+                       townships(scope), follow_ups(as_of, scope))
 
 
 def district_figures(adcode: str, name: str, period: Period,

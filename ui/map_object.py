@@ -21,6 +21,7 @@ import shapely
 import streamlit as st
 from branca.element import Figure, MacroElement, Template
 
+from analysis.township_list import with_polygons
 from cartography.picture import render_png
 from cartography.sketch import Sketch
 from core import settings
@@ -204,8 +205,12 @@ class Map:
 
     def add_townships(self, townships: gpd.GeoDataFrame, fields: Mapping[str, str],
                       values: pd.Series | None = None, legend_title: str | None = None,
-                      name: str | None = None, selected: Sequence[str] = ()) -> EncodedPolygons:
+                      name: str | None = None,
+                      selected: Sequence[str] = ()) -> EncodedPolygons | None:
         """Add township polygons: a choropleth of ``values`` or urban/rural fills, names on hover.
+
+        Rows without a polygon are left out; with none to draw (no township boundaries
+        imported yet) nothing is added, not even a legend.
 
         Parameters
         ----------
@@ -224,9 +229,13 @@ class Map:
 
         Returns
         -------
-        EncodedPolygons
-            The layer; its features carry ``code`` so a click can filter the page.
+        EncodedPolygons or None
+            The layer; its features carry ``code`` so a click can filter the page. None when
+            no row has a polygon.
         """
+        townships = with_polygons(townships)
+        if townships.empty:
+            return None
         drawn = self.sketch.add_townships(townships, fields, values, legend_title, name,
                                           selected)
         townships = self.on_tiles(townships)
@@ -415,7 +424,9 @@ class Map:
         Map
             This map.
         """
-        folium.LayerControl(collapsed=False).add_to(self.folium_map)
+        if _switchable(self.folium_map):
+            # Without a layer to switch (a map of the district alone) it would be an empty box.
+            folium.LayerControl(collapsed=False).add_to(self.folium_map)
         if tools:
             # Shifted like every layer when the tiles are in GCJ-02 (see for_district).
             shown = on_gcj02(places) if places is not None and self.gcj else places
@@ -537,6 +548,13 @@ class Map:
                            lambda: self.picture(title, note() if note else None),
                            file_name=file_name,
                            mime="image/png", key=f"png-{file_name}", on_click="ignore")
+
+
+def _switchable(fmap: folium.Map) -> bool:
+    """Return whether the map has a layer its layer control would list."""
+    # The children folium's LayerControl lists when it renders (the same test it makes).
+    return any(isinstance(child, folium.map.Layer) and child.control
+               for child in fmap._children.values())
 
 
 def _add_basemap(fmap: folium.Map, basemap: str, lang: str | None) -> None:

@@ -12,7 +12,7 @@ from analysis.activity import ActivitySummary
 from cartography.compose import CATEGORY_COLOURS, activity_map, activity_points
 from core import settings
 from core.i18n import t
-from ui import charts, data, downloads, escape, filters, maps, record_editor
+from ui import charts, data, downloads, escape, filters, maps, missing, record_editor
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -192,12 +192,21 @@ def _trend(lang: str, act: ActivitySummary) -> None:
 def _ranking(lang: str, act: ActivitySummary) -> None:
     """Draw the townships by activities per 10,000 residents, with its Excel download."""
     st.subheader(t("activities.ranking", lang))
-    table = act.townships.sort_values(["rank", "name"], na_position="last").rename(
+    # Townships of unknown population (none before the townships layer is imported) have no
+    # rate to rank by: they follow, most activities first.
+    table = act.townships.sort_values(["rank", "activities", "name"],
+                                      ascending=[True, False, True], na_position="last",
+                                      kind="stable").rename(
         columns={"name": "township", "per_10k_residents": "per_10k"})
     table = table[["rank", "township", "activities", "participants", "per_10k",
                    "per_1k_minority", "categories_reached"]]
     table = table.round({"per_10k": 1, "per_1k_minority": 2})
-    _list(lang, table, table, "十进活动_乡镇排名.xlsx")
+    # On screen an unknown rank or rate reads "—" (the other columns keep their numbers'
+    # alignment); the Excel file keeps a blank cell.
+    gaps = [c for c in table if table[c].isna().any()]
+    shown = table.astype(dict.fromkeys(gaps, object))
+    shown[gaps] = shown[gaps].where(shown[gaps].notna(), "—")
+    _list(lang, shown, table, "十进活动_乡镇排名.xlsx")
 
 
 def render() -> None:
@@ -205,6 +214,7 @@ def render() -> None:
     lang = current_lang()
     f = filters.current()
     st.header(t("activities.heading", lang))
+    missing.township_notice(lang)
     with st.spinner(t("common.computing", lang)):
         act = data.activity(f.period, f.categories, f.townships)
         before = data.activity(f.period.previous(), f.categories, f.townships)

@@ -18,7 +18,7 @@ from core.errors import TongxinError
 from core.i18n import t
 from layers import LAYERS
 from layers.template import write_template
-from ui import auth, data, record_editor, upload_flow
+from ui import auth, data, missing, record_editor, upload_flow
 from ui.escape import markdown_literal
 from ui.sidebar import current_lang
 from ui.words import layer_label, local_time
@@ -57,9 +57,10 @@ def _layers(lang: str) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-def _template_bytes(layer: str) -> bytes:
+def _template_bytes(layer: str, adcode: str) -> bytes:
+    # The session's district's: a city's data keeper gets its own townships and villages.
     with tempfile.TemporaryDirectory(prefix="tongxin-template-") as folder:
-        return write_template(layer, Path(folder) / "template.xlsx").read_bytes()
+        return write_template(layer, Path(folder) / "template.xlsx", adcode).read_bytes()
 
 
 def _templates(lang: str) -> None:
@@ -71,7 +72,8 @@ def _templates(lang: str) -> None:
     for cell, name in zip(cells, LAYERS, strict=False):
         # Built on click only: six workbooks on every run would slow the page for nothing.
         cell.download_button(t("data.template_button", lang, layer=layer_label(name, lang)),
-                             functools.partial(_template_bytes, name), key=f"tpl-{name}",
+                             functools.partial(_template_bytes, name, data.district_code()),
+                             key=f"tpl-{name}",
                              width="stretch", on_click="ignore",
                              file_name=f"{LAYERS[name].label}模板.xlsx",
                              mime="application/vnd.openxmlformats-officedocument."
@@ -193,6 +195,8 @@ def render() -> None:
         st.info(t("data.demo_notice", lang))
     else:
         st.caption(t("data.working_notice", lang))
+    # Here is where the missing township polygons are imported: say so above the layers.
+    missing.township_notice(lang)
     _layers(lang)
     _templates(lang)
     upload_flow.section(lang)

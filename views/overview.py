@@ -7,7 +7,7 @@ import streamlit as st
 from analysis.kpis import Kpi, headline_kpis
 from core.district import district_config
 from core.i18n import t
-from ui import data, downloads, filters, maps
+from ui import data, downloads, filters, maps, missing
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -59,17 +59,23 @@ def build_map(lang: str, f: filters.Filters) -> Map:
                        selected=f.townships)
     stations = data.layer("workstations")
     ethnic = stations[stations["kind"] == district_config().township_station_kind]
-    fmap.add_points(ethnic, t("overview.stations", lang),
-                    {"name": t("map.name", lang), "kind": t("map.kind", lang)},
-                    color=maps.PALETTE[5], radius=7, legend_title=t("overview.stations", lang))
+    if len(ethnic):  # none yet (a district just set up): no empty layer, no empty legend
+        fmap.add_points(ethnic, t("overview.stations", lang),
+                        {"name": t("map.name", lang), "kind": t("map.kind", lang)},
+                        color=maps.PALETTE[5], radius=7,
+                        legend_title=t("overview.stations", lang))
     return fmap.finish(places=data.places(lang))
 
 
-def _map(lang: str, f: filters.Filters) -> None:
+def _map(lang: str, f: filters.Filters, towns_missing: bool) -> None:
     fmap = build_map(lang, f)
     filters.select_township(fmap.show(key="overview_map"))
-    st.caption(t("overview.map_caption", lang))
+    if not towns_missing:  # the caption explains the townships' fills
+        st.caption(t("overview.map_caption", lang))
     downloads.map_buttons(fmap, "tongxin-overview", t("nav.overview", lang), lang)
+    if towns_missing:
+        # The map cannot show the townships: their figures, counted from the records.
+        missing.township_counts(f, lang)
 
 
 def _top_gaps(lang: str, f: filters.Filters) -> None:
@@ -106,9 +112,10 @@ def render() -> None:
     lang = current_lang()
     f = filters.current()
     st.header(t("overview.heading", lang, district=data.district_name()))
+    towns_missing = missing.township_notice(lang)
     with st.spinner(t("common.computing", lang)):
         _kpis(lang, f)
-    _map(lang, f)
+    _map(lang, f, towns_missing)
     _top_gaps(lang, f)
 
 

@@ -16,7 +16,7 @@ from reports import pdf
 from reports.build import Built, build
 from reports.figures import Request
 from reports.model import Figure, Heading, Paragraph, Table
-from ui import data, filters
+from ui import data, filters, missing
 from ui.sidebar import current_lang
 
 DATE = "%Y-%m-%d"
@@ -90,6 +90,7 @@ def render() -> None:
     f = filters.current()
     st.header(t("report_page.heading", lang))
     st.caption(t("report_page.caption", lang))
+    missing.township_notice(lang)
     _scope(f, lang)
     doc_lang = st.radio(t("report_page.language", lang), LANGUAGES, horizontal=True,
                         index=LANGUAGES.index(lang), key="report_lang",

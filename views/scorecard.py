@@ -17,7 +17,7 @@ from analysis.scorecard import (
 from core import settings
 from core.i18n import t
 from reports.tables import supervision_frame
-from ui import charts, data, downloads, escape, filters, maps
+from ui import charts, data, downloads, escape, filters, maps, missing
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -122,7 +122,7 @@ def build_map(lang: str, f: filters.Filters, *, table: pd.DataFrame | None = Non
     return fmap.finish(places=data.places(lang))
 
 
-def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
+def _scores(lang: str, f: filters.Filters, rubric: Rubric, towns_missing: bool) -> None:
     with st.spinner(t("common.computing", lang)):
         table = scorecard(data.score_inputs(f.period, f.as_of), rubric)
     st.caption(t("scorecard.period_caption", lang, start=f.period.start.strftime(DATE),
@@ -156,6 +156,10 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
                                              weight=f"{i.weight:g}")
                                            for i in rubric.indicators)))
     downloads.excel_button(shown, headers, SCORES_FILE, lang)
+    if towns_missing:
+        # Without township polygons the map would colour nothing: the chart is the picture.
+        _chart(lang, shown, rubric)
+        return
     left, right = st.columns(2)
     # The map's column first: the chart beside it then waits for the map, not the reverse.
     with right:
@@ -165,9 +169,14 @@ def _scores(lang: str, f: filters.Filters, rubric: Rubric) -> None:
         st.caption(t("scorecard.map_caption", lang))
         downloads.map_buttons(fmap, "tongxin-scorecard", t("scorecard.map_heading", lang), lang)
     with left:
-        rows = charts.rows_to_draw(shown["score"], largest=False)
-        charts.show(score_chart(shown.loc[rows], rubric, lang), key="scorecard_chart")
-        charts.say_rows_drawn("scorecard.chart_some", lang, len(rows), len(shown))
+        _chart(lang, shown, rubric)
+
+
+def _chart(lang: str, shown: pd.DataFrame, rubric: Rubric) -> None:
+    """Draw the score bars of the ``shown`` townships (the most a chart draws)."""
+    rows = charts.rows_to_draw(shown["score"], largest=False)
+    charts.show(score_chart(shown.loc[rows], rubric, lang), key="scorecard_chart")
+    charts.say_rows_drawn("scorecard.chart_some", lang, len(rows), len(shown))
 
 
 def _table_height(rows: int) -> int:
@@ -222,6 +231,7 @@ def render() -> None:
     lang = current_lang()
     f = filters.current()
     st.header(t("scorecard.heading", lang))
+    towns_missing = missing.township_notice(lang)
     try:
         rubric = load_rubric()
     except RubricError as exc:
@@ -229,7 +239,7 @@ def render() -> None:
         st.error(t("scorecard.rubric_error", lang, path=settings.path("rubric")))
         st.code(str(exc), language=None)
     else:
-        _scores(lang, f, rubric)
+        _scores(lang, f, rubric, towns_missing)
     _supervision(lang, f)
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.district import district_config
 from core.i18n import t
-from ui import charts, data, downloads, escape, filters, maps
+from ui import charts, data, downloads, escape, filters, maps, missing
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -108,10 +108,11 @@ def build_map(lang: str, f: filters.Filters) -> Map:
         fmap.add_points(uncovered, t("sites.layer_uncovered", lang),
                         _labels(lang, "name", "religion"), popup, color=UNCOVERED_COLOUR,
                         radius=UNCOVERED_RADIUS, legend_title=t("sites.legend_uncovered", lang))
-    fmap.add_points(venues, t("sites.layer_venues", lang),
-                    _labels(lang, "name", "religion", "serving"), popup, color_by="religion",
-                    colors=religion_colours(), radius=VENUE_RADIUS,
-                    legend_title=t("sites.legend_religion", lang))
+    if len(venues):  # none yet: no empty layer, no legend of nothing
+        fmap.add_points(venues, t("sites.layer_venues", lang),
+                        _labels(lang, "name", "religion", "serving"), popup,
+                        color_by="religion", colors=religion_colours(), radius=VENUE_RADIUS,
+                        legend_title=t("sites.legend_religion", lang))
     return fmap.finish(places=data.places(lang))
 
 
@@ -172,6 +173,7 @@ def render() -> None:
     f = filters.current()
     st.header(t("sites.heading", lang))
     filters.say_filtered(f, lang)
+    missing.township_notice(lang)
     with st.spinner(t("common.computing", lang)):
         venues = f.township_rows(venue_table())
         fmap = build_map(lang, f)

@@ -11,7 +11,17 @@ from analysis.units import STATUSES, unit_counts, unit_gaps
 from core import settings
 from core.district import district_config
 from core.i18n import t
-from ui import charts, data, downloads, escape, filters, maps, record_editor, visit_charts
+from ui import (
+    charts,
+    data,
+    downloads,
+    escape,
+    filters,
+    maps,
+    missing,
+    record_editor,
+    visit_charts,
+)
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -117,11 +127,12 @@ def build_map(lang: str, f: filters.Filters, *,
                                "kind": t("map.kind", lang)}, selected=selected)
     placed = table[table.geometry.notna() & ~table.geometry.is_empty]
     popup = {c: t(f"units.col.{k}", lang) for c, k in LIST_COLUMNS.items()}
-    fmap.add_points(placed, t("units.layer", lang),
-                    {c: popup[c] for c in TOOLTIP_COLUMNS}, popup, color_by="status",
-                    colors=STATUS_COLOURS, radius=UNIT_RADIUS,
-                    legend_title=t("units.legend", lang) if len(placed) else None,
-                    labels={s: _status_label(s, lang) for s in STATUSES})
+    if len(placed):  # none placed: no empty layer in the layer control
+        fmap.add_points(placed, t("units.layer", lang),
+                        {c: popup[c] for c in TOOLTIP_COLUMNS}, popup, color_by="status",
+                        colors=STATUS_COLOURS, radius=UNIT_RADIUS,
+                        legend_title=t("units.legend", lang),
+                        labels={s: _status_label(s, lang) for s in STATUSES})
     # Units sit in a few streets: zoom to them (or to the chosen townships when they have none)
     # rather than the whole district.
     focus = placed if len(placed) else towns[towns["code"].astype(str).isin(selected)]
@@ -274,6 +285,7 @@ def render() -> None:
     lang = current_lang()
     f = filters.current()
     st.header(t("units.heading", lang))
+    missing.township_notice(lang)
     with st.spinner(t("common.computing", lang)):
         status = f.township_rows(data.units(f.as_of))
         before = f.township_rows(data.units(f.period.previous().end))

@@ -10,7 +10,7 @@ from analysis.siting import SitingProposal
 from cartography.compose import PERCENT, coverage_map, station_labels
 from core.district import district_config
 from core.i18n import t
-from ui import data, downloads, filters, maps
+from ui import data, downloads, filters, maps, missing
 from ui.map_object import Map
 from ui.sidebar import current_lang
 
@@ -27,9 +27,9 @@ MAX_ROWS, ROW_PX, BORDER_PX = 20, 35, 3  # st.dataframe's row height and frame b
 EXCEL_LANG = "zh"
 
 
-def _rate(part: float, whole: float) -> float:
-    # As the analysis does: nothing to cover counts as fully covered.
-    return float(part / whole) if whole else 1.0
+def _rate(part: float, whole: float) -> str:
+    # A district (or filter) with nothing recorded to cover has no rate: a dash, not 100 %.
+    return f"{part / whole:.1%}" if whole else "—"
 
 
 def _kpis(lang: str, f: filters.Filters, towns: pd.DataFrame) -> None:
@@ -43,8 +43,8 @@ def _kpis(lang: str, f: filters.Filters, towns: pd.DataFrame) -> None:
     cols[0].metric(t("workstations.own_station", lang),
                    f"{int(towns['has_station'].sum())}/{len(towns)}")
     cols[1].metric(t("workstations.community_rate", lang),
-                   f"{_rate(towns['communities_covered'].sum(), towns['communities'].sum()):.1%}")
-    cols[2].metric(t("workstations.minority_rate", lang), f"{_rate(covered, minority):.1%}")
+                   _rate(towns["communities_covered"].sum(), towns["communities"].sum()))
+    cols[2].metric(t("workstations.minority_rate", lang), _rate(covered, minority))
     cols[3].metric(t("workstations.minority_covered", lang), f"{covered:,.0f}")
     cols[4].metric(t("workstations.minority_uncovered", lang), f"{minority - covered:,.0f}")
 
@@ -178,6 +178,7 @@ def render() -> None:
     f = filters.current()
     st.header(t("workstations.heading", lang))
     filters.say_filtered(f, lang)
+    missing.township_notice(lang)
     with st.spinner(t("common.computing", lang)):
         towns = f.township_rows(data.coverage().townships.reset_index(), "code")
     if towns.empty:
