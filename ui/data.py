@@ -19,7 +19,7 @@ from analysis.activity import ActivitySummary, Period, activity_summary
 from analysis.coverage import Coverage, station_coverage
 from analysis.districts import DistrictFigures
 from analysis.metric import to_metric
-from analysis.scorecard import ScoreInputs, load_rubric, scorecard, supervision_list
+from analysis.scorecard import Rubric, ScoreInputs, scorecard, supervision_list
 from analysis.siting import SitingProposal, propose_stations
 from analysis.township_list import TOWNSHIPS, analysed_townships, has_polygons
 from analysis.units import unit_status
@@ -45,6 +45,10 @@ DISTRICT_KEY = "tongxin_district"
 # A cache key's first pair: whose data it is. Each district's results are its own entries.
 _SCOPE = "@district"
 Key = tuple[tuple[str, str], ...]
+# How many districts' results the caches keep side by side: a city's database has about ten,
+# and its city page asks for every one on each run. Smaller, they would evict each other and
+# every visit would read and compute the districts anew (measured: the city page at 23 s).
+_DISTRICTS = 12
 
 
 def _key(*names: str, scope: str | None = None) -> Key:
@@ -141,13 +145,13 @@ def _districts() -> list[dict[str, str]]:
     return store(CITY).districts()
 
 
-@_shared(max_entries=32)
+@_shared(max_entries=8 * _DISTRICTS)
 def _layer(scope: str, name: str, version: str) -> gpd.GeoDataFrame:
     # ``version`` (the layer's) is part of the cache key: a change to it reads it anew.
     return store(scope).read(name)
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=2 * _DISTRICTS)
 def _analysed_townships(scope: str, name: str, version: str) -> gpd.GeoDataFrame:
     # The rows every analysis runs over: the layer's, or before its polygons are imported the
     # district's shipped township list (codes and names, no geometry).
@@ -166,17 +170,17 @@ def _layers(key: Key, *names: str) -> list[gpd.GeoDataFrame]:
             for name in names]
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=2 * _DISTRICTS)
 def _district(scope: str, version: str) -> gpd.GeoDataFrame:
     return store(scope).read_district()
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=2 * _DISTRICTS)
 def _pixel_m(scope: str, version: str, screen_px: int) -> float:
     return pixel_metres(_district(scope, version), screen_px)
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=4 * _DISTRICTS)
 def _map_polygons(scope: str, name: str, version: str, screen_px: int) -> gpd.GeoDataFrame:
     pixel = _pixel_m(scope, version, screen_px)
     if name == DISTRICT:
@@ -186,7 +190,7 @@ def _map_polygons(scope: str, name: str, version: str, screen_px: int) -> gpd.Ge
     return simplify_for_display(_layer(scope, name, version), pixel)
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=2 * _DISTRICTS)
 def _area_km2(scope: str, version: str) -> float:
     # Area in the projected metric CRS, never in degrees.
     return float(to_metric(_district(scope, version)).area.sum() / 1e6)
@@ -216,7 +220,7 @@ def layer(name: str, scope: str | None = None) -> gpd.GeoDataFrame:
     return _layer(code, name, store(code).versions()[name])
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=2 * _DISTRICTS)
 def _township_names(scope: str, version: str) -> dict[str, str]:
     towns = _analysed_townships(scope, TOWNSHIPS, version)
     return dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
@@ -267,7 +271,7 @@ def townships_missing(scope: str | None = None) -> bool:
     return not has_polygons(layer(TOWNSHIPS, scope))
 
 
-@_shared(max_entries=8)
+@_shared(max_entries=2 * _DISTRICTS)
 def _places(key: Key, lang: str) -> pd.DataFrame:
     return map_tools.places(dict(zip(_PLACES, _layers(key, *_PLACES), strict=True)), lang)
 
@@ -324,12 +328,12 @@ def is_demo() -> bool:
 # filter change recomputes what depends on it (the activity period) and nothing else
 # (coverage depends on the data alone).
 
-@_shared(max_entries=8)
+@_shared(max_entries=2 * _DISTRICTS)
 def _coverage(key: Key) -> Coverage:
     return station_coverage(*_layers(key, *_COVERAGE))
 
 
-@_shared(max_entries=64)
+@_shared(max_entries=64 + 4 * _DISTRICTS)
 def _activity(key: Key, start: str, end: str, categories: tuple[str, ...],
               townships: tuple[str, ...]) -> ActivitySummary:
     activities, towns = _layers(key, *_ACTIVITY)
@@ -337,20 +341,20 @@ def _activity(key: Key, start: str, end: str, categories: tuple[str, ...],
                             townships or None)
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=4 * _DISTRICTS)
 def _unit_status(key: Key, as_of: str) -> pd.DataFrame:
     # A unit's visits, when it has any, give its first visit and last contact.
     units, visits = _layers(key, *_UNITS)
     return unit_status(units, pd.Timestamp(as_of), visits=visits)
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=4 * _DISTRICTS)
 def _follow_ups(key: Key, as_of: str) -> pd.DataFrame:
     units, visits = _layers(key, *_UNITS)
     return overdue_follow_ups(visits, units, pd.Timestamp(as_of))
 
 
-@_shared(max_entries=16)
+@_shared(max_entries=2 * _DISTRICTS)
 def _supervision(key: Key, start: str, end: str) -> pd.DataFrame:
     period = Period(start, end)
     day = period.end.isoformat()
@@ -420,8 +424,20 @@ def score_inputs(period: Period, as_of: pd.Timestamp, scope: str | None = None) 
                        townships(scope), follow_ups(as_of, scope))
 
 
-def district_figures(adcode: str, name: str, period: Period,
-                     as_of: pd.Timestamp) -> DistrictFigures:
+@_shared(max_entries=4 * _DISTRICTS)
+def _district_figures(key: Key, name: str, start: str, end: str, as_of: str,
+                      rubric: Rubric) -> DistrictFigures:
+    adcode = dict(key)[_SCOPE]
+    inputs = score_inputs(Period(start, end), pd.Timestamp(as_of), adcode)
+    towns = inputs.townships
+    population = float(towns["population"].sum()) if towns["population"].notna().any() \
+        else float("nan")
+    return DistrictFigures(adcode, name, inputs.coverage, inputs.activity, inputs.units,
+                           scorecard(inputs, rubric), population)
+
+
+def district_figures(adcode: str, name: str, period: Period, as_of: pd.Timestamp,
+                     rubric: Rubric) -> DistrictFigures:
     """Return one district's figures for the city's comparison (its pages' own, cached).
 
     Parameters
@@ -432,18 +448,18 @@ def district_figures(adcode: str, name: str, period: Period,
         The activity period compared.
     as_of : pandas.Timestamp
         The day the units' status is taken on.
+    rubric : Rubric
+        The scorecard's rubric (:func:`analysis.scorecard.load_rubric`).
 
     Returns
     -------
     DistrictFigures
-        For :func:`analysis.districts.compare_districts`.
+        For :func:`analysis.districts.compare_districts`; computed once per version of the
+        district's layers, period, day and rubric.
     """
-    inputs = score_inputs(period, as_of, adcode)
-    towns = inputs.townships
-    population = float(towns["population"].sum()) if towns["population"].notna().any() \
-        else float("nan")
-    return DistrictFigures(adcode, name, inputs.coverage, inputs.activity, inputs.units,
-                           scorecard(inputs, load_rubric()), population)
+    key = _key(*dict.fromkeys((*_COVERAGE, *_ACTIVITY, *_UNITS)), scope=adcode)
+    return _district_figures(key, name, period.start.isoformat(), period.end.isoformat(),
+                             pd.Timestamp(as_of).normalize().isoformat(), rubric)
 
 
 def supervision(period: Period) -> pd.DataFrame:

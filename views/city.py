@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.districts import compare_districts
-from analysis.scorecard import RubricError, load_rubric
+from analysis.scorecard import Rubric, RubricError, load_rubric
 from core import settings
 from core.i18n import t
 from ui import charts, data, district_choice, downloads, escape, filters, maps
@@ -19,12 +19,12 @@ COUNTS = ("townships", "activities", "units", "units_never", "units_gap", "rank"
 BAR_PX, CHART_PAD_PX = 34, 150
 
 
-def comparison(f: filters.Filters) -> pd.DataFrame:
+def comparison(f: filters.Filters, rubric: Rubric) -> pd.DataFrame:
     """Return :func:`analysis.districts.compare_districts` of every district for ``f``'s period.
 
     Each district's figures are its own pages' (cached per district and version).
     """
-    figures = [data.district_figures(row["adcode"], row["name"], f.period, f.as_of)
+    figures = [data.district_figures(row["adcode"], row["name"], f.period, f.as_of, rubric)
                for row in data.districts()]
     return compare_districts(figures)
 
@@ -92,8 +92,9 @@ def render() -> None:
     st.caption(t("city.caption", lang, start=f.period.start.date().isoformat(),
                  end=f.period.end.date().isoformat(), districts=len(data.districts())))
     try:
-        total = load_rubric().total
-        table = comparison(f)
+        rubric = load_rubric()
+        table = comparison(f, rubric)
+        total = rubric.total
     except RubricError:
         st.error(t("scorecard.rubric_error", lang, path=settings.path("rubric")))
         return
