@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from analysis.township_list import analysed_townships
 from core.cli import EXIT_OK, CommandLine
 from core.district import district_config
 from core.errors import TongxinError
@@ -49,7 +50,8 @@ def _build(args: argparse.Namespace, lang: str) -> int:
     out = _out_path(args.out)
     period = parse_period(args.period)
     store = open_store()
-    towns = store.read("townships")
+    # Before the townships' polygons are imported, the district's shipped list names them.
+    towns = analysed_townships(store.read("townships"), store.district_code())
     names = dict(zip(towns["code"].astype(str), towns["name"].astype(str), strict=True))
     request = Request(period, parse_codes(args.towns, names, "report.unknown_towns"),
                       parse_categories(args.cats, district_config().activity_categories))

@@ -30,6 +30,7 @@ from core.district import district_config
 from core.i18n import t
 from layers import LAYERS
 from layers.divisions import boundary
+from reports.cli import main as report_main
 from storage import PostGISStore, open_store
 from storage.dtypes import empty_layer
 from storage.gpkg import GeoPackageStore, create_dataset
@@ -341,3 +342,13 @@ def test_the_compositions_skip_the_townships_and_keep_the_radii(records):
     assert not [layer for layer in act_sketch.layers if isinstance(layer, Polygons)]
     assert t("activities.legend.intensity", "zh") not in [g.title for g in act_sketch.legends]
     assert [layer for layer in act_sketch.layers if isinstance(layer, Heat)]
+
+
+def test_the_report_command_names_townships_before_their_polygons(records, tmp_path, capsys):
+    # `--towns` takes the shipped list's names while the townships layer is empty.
+    out = tmp_path / "汇报.docx"
+    assert report_main(["build", "--out", str(out), "--towns", "西站街道"]) == 0, \
+        capsys.readouterr().err
+    assert out.stat().st_size > 0
+    assert report_main(["build", "--out", str(out), "--towns", "不存在镇"]) == 1
+    assert "不存在镇" in capsys.readouterr().err
