@@ -39,6 +39,8 @@ _OUTLINE = TOWNSHIPS
 _COVERAGE = ("workstations", "communities", "townships", "religious_sites")
 _ACTIVITY = ("activities", "townships")
 _UNITS = ("units", "visits")
+# What the scorecard's inputs read (the supervision list's and the city page's figures).
+_SCORED = tuple(dict.fromkeys((*_COVERAGE, *_ACTIVITY, *_UNITS)))
 _PLACES = map_tools.PLACE_LAYERS  # what a map's search box finds
 # The session's district (a six-digit code; none: the dataset's own or first district).
 DISTRICT_KEY = "tongxin_district"
@@ -457,14 +459,14 @@ def district_figures(adcode: str, name: str, period: Period, as_of: pd.Timestamp
         For :func:`analysis.districts.compare_districts`; computed once per version of the
         district's layers, period, day and rubric.
     """
-    key = _key(*dict.fromkeys((*_COVERAGE, *_ACTIVITY, *_UNITS)), scope=adcode)
+    key = _key(*_SCORED, scope=adcode)
     return _district_figures(key, name, period.start.isoformat(), period.end.isoformat(),
                              pd.Timestamp(as_of).normalize().isoformat(), rubric)
 
 
 def supervision(period: Period) -> pd.DataFrame:
     """Return the supervision list over ``period``, as of its last day (cached per version)."""
-    return _supervision(_key(*dict.fromkeys((*_COVERAGE, *_ACTIVITY, *_UNITS))),
+    return _supervision(_key(*_SCORED),
                         period.start.isoformat(), period.end.isoformat())
 
 
